@@ -1,0 +1,79 @@
+package report
+
+import (
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Masked replaces a secret wherever it would be shown.
+const Masked = "********"
+
+// Masker remembers secret values (passwords from inventory, module
+// parameters declared secret, values given with --mask) and blanks them
+// out of any text. Replacing by value, at the last moment before output,
+// catches secrets that travelled through templates, command lines and
+// error messages, which field-based redaction alone would miss.
+type Masker struct {
+	mu      sync.RWMutex
+	secrets []string
+	rep     *strings.Replacer
+}
+
+// Add records a secret. Very short values are ignored: masking "1" would
+// blank out every digit of the output and protect nothing.
+func (m *Masker) Add(secret string) {
+	if len(secret) < 4 {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, s := range m.secrets {
+		if s == secret {
+			return
+		}
+	}
+	m.secrets = append(m.secrets, secret)
+	// Longest first so a secret containing another is masked whole.
+	sort.Slice(m.secrets, func(i, j int) bool { return len(m.secrets[i]) > len(m.secrets[j]) })
+	pairs := make([]string, 0, 2*len(m.secrets))
+	for _, s := range m.secrets {
+		pairs = append(pairs, s, Masked)
+	}
+	m.rep = strings.NewReplacer(pairs...)
+}
+
+// Mask returns s with every recorded secret replaced.
+func (m *Masker) Mask(s string) string {
+	if m == nil {
+		return s
+	}
+	m.mu.RLock()
+	rep := m.rep
+	m.mu.RUnlock()
+	if rep == nil {
+		return s
+	}
+	return rep.Replace(s)
+}
+
+// MaskValue walks a value and masks its strings (for JSON events).
+func (m *Masker) MaskValue(v any) any {
+	switch x := v.(type) {
+	case string:
+		return m.Mask(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, it := range x {
+			out[i] = m.MaskValue(it)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, it := range x {
+			out[k] = m.MaskValue(it)
+		}
+		return out
+	}
+	return v
+}

@@ -1,0 +1,89 @@
+// Package report turns run events into what people and machines read:
+// Ansible-style console lines and recap, a JSON event stream, and diffs.
+// Every string that leaves the process passes through a Masker so secrets
+// never reach a terminal, a log or a file.
+package report
+
+import (
+	"github.com/playbook/play/engine/diag"
+	"github.com/playbook/play/modules"
+)
+
+// Status of one task on one host.
+const (
+	StatusOK          = "ok"
+	StatusChanged     = "changed"
+	StatusSkipped     = "skipped"
+	StatusFailed      = "failed"
+	StatusUnreachable = "unreachable"
+)
+
+// HostResult is the outcome of one task on one host (or one loop item).
+type HostResult struct {
+	Host     string
+	Delegate string // delegate_to target, when different from Host
+	Task     string
+	Module   string
+	Pos      diag.Pos
+	Status   string
+	Ignored  bool // failed but ignore_errors
+	Msg      string
+	Label    string // loop item label, "" when not a loop item
+	Items    []*HostResult
+	Diffs    []modules.Diff
+	Data     map[string]any
+	Warnings []string
+	NoLog    bool
+	Check    bool
+}
+
+// Stats are a host's counters for the recap.
+type Stats struct {
+	Host        string
+	OK          int
+	Changed     int
+	Unreachable int
+	Failed      int
+	Skipped     int
+	Rescued     int
+	Ignored     int
+}
+
+// Reporter receives run events. Implementations must be safe for use from
+// one goroutine at a time; the engine serialises calls.
+type Reporter interface {
+	PlayStart(name string, hosts []string)
+	TaskStart(name string, pos diag.Pos, handler bool)
+	HostResult(r *HostResult)
+	Warn(msg string)
+	Recap(stats []*Stats)
+}
+
+// Multi fans events out to several reporters (console and JSON).
+type Multi []Reporter
+
+func (m Multi) PlayStart(name string, hosts []string) {
+	for _, r := range m {
+		r.PlayStart(name, hosts)
+	}
+}
+func (m Multi) TaskStart(name string, pos diag.Pos, handler bool) {
+	for _, r := range m {
+		r.TaskStart(name, pos, handler)
+	}
+}
+func (m Multi) HostResult(hr *HostResult) {
+	for _, r := range m {
+		r.HostResult(hr)
+	}
+}
+func (m Multi) Warn(msg string) {
+	for _, r := range m {
+		r.Warn(msg)
+	}
+}
+func (m Multi) Recap(stats []*Stats) {
+	for _, r := range m {
+		r.Recap(stats)
+	}
+}

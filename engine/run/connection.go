@@ -1,0 +1,305 @@
+package run
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/playbook/play/engine/conn"
+	"github.com/playbook/play/engine/playbook"
+	"github.com/playbook/play/modules"
+)
+
+// connVars returns the variables that describe the connection target:
+// the task host's own, or the delegate's when delegate_to is set.
+func (pr *playRun) connVars(t *playbook.Task, vars map[string]any) map[string]any {
+	d := pr.delegate(t, vars)
+	if d == "" || d == vars["inventory_hostname"] {
+		return vars
+	}
+	cv := map[string]any{"inventory_hostname": d, "ansible_host": d}
+	if _, ok := pr.r.opts.Inventory.Host(d); ok {
+		for k, v := range pr.r.opts.Inventory.HostVars(d) {
+			cv[k] = v
+		}
+	} else if d == "localhost" || d == "127.0.0.1" {
+		cv["ansible_connection"] = "local"
+	}
+	return cv
+}
+
+// connOptions maps Ansible's connection variables to transport options.
+// Values may be templates (ansible_host: "{{ ip }}"), rendered with vars.
+func (pr *playRun) connOptions(cv, vars map[string]any) (conn.Options, error) {
+	str := func(keys ...string) (string, error) {
+		for _, k := range keys {
+			v, ok := cv[k]
+			if !ok || v == nil {
+				continue
+			}
+			s, err := pr.r.tmpl.RenderString(fmt.Sprint(v), vars)
+			if err != nil {
+				return "", fmt.Errorf("%s: %v", k, err)
+			}
+			return s, nil
+		}
+		return "", nil
+	}
+	var o conn.Options
+	var err error
+	name, _ := cv["inventory_hostname"].(string)
+	o.Host = name
+	if o.Address, err = str("ansible_host", "ansible_ssh_host"); err != nil {
+		return o, err
+	}
+	if o.Address == "" {
+		o.Address = name
+	}
+	port, err := str("ansible_port", "ansible_ssh_port")
+	if err != nil {
+		return o, err
+	}
+	if port != "" {
+		if o.Port, err = strconv.Atoi(port); err != nil {
+			return o, fmt.Errorf("ansible_port: %q is not a port number", port)
+		}
+	}
+	if o.User, err = str("ansible_user", "ansible_ssh_user", "remote_user"); err != nil {
+		return o, err
+	}
+	if o.Password, err = str("ansible_password", "ansible_ssh_pass", "ansible_ssh_password"); err != nil {
+		return o, err
+	}
+	pr.r.mask.Add(o.Password)
+	if o.PrivateKeyFile, err = str("ansible_ssh_private_key_file", "ansible_private_key_file"); err != nil {
+		return o, err
+	}
+	if o.PrivateKeyFile != "" && !filepath.IsAbs(o.PrivateKeyFile) && !strings.HasPrefix(o.PrivateKeyFile, "~") {
+		o.PrivateKeyFile = filepath.Join(pr.pb.Dir, o.PrivateKeyFile)
+	}
+	if o.Connection, err = str("ansible_connection"); err != nil {
+		return o, err
+	}
+	if o.Connection == "" && (name == "localhost" || name == "127.0.0.1") && cv["ansible_host"] == name {
+		o.Connection = "local"
+	}
+	if o.KnownHostsFile, err = str("ansible_ssh_known_hosts_file", "ansible_known_hosts_file"); err != nil {
+		return o, err
+	}
+	o.HostKeyPolicy = pr.r.opts.HostKeyPolicy
+	if hk, _ := str("ansible_host_key_checking", "ansible_ssh_host_key_checking"); hk != "" {
+		if b, err := modules.ToBool(hk); err == nil && !b {
+			o.HostKeyPolicy = "off"
+		} else if hk == "accept-new" {
+			o.HostKeyPolicy = "accept-new"
+		}
+	}
+	if args, _ := str("ansible_ssh_common_args", "ansible_ssh_extra_args"); args != "" {
+		o.ProxyJump = proxyJumpFromArgs(args)
+	}
+	if t, _ := str("ansible_ssh_timeout", "ansible_timeout"); t != "" {
+		if n, err := strconv.Atoi(t); err == nil {
+			o.ConnectTimeout = time.Duration(n) * time.Second
+		}
+	}
+	return o, nil
+}
+
+// proxyJumpFromArgs finds -J host or -o ProxyJump=host in ssh arguments,
+// the usual way Ansible inventories reach hosts behind a jump host.
+func proxyJumpFromArgs(args string) string {
+	f := strings.Fields(args)
+	for i, a := range f {
+		switch {
+		case a == "-J" && i+1 < len(f):
+			return f[i+1]
+		case strings.HasPrefix(a, "-J"):
+			return a[2:]
+		case strings.HasPrefix(a, "ProxyJump="):
+			return strings.TrimPrefix(a, "ProxyJump=")
+		case a == "-o" && i+1 < len(f) && strings.HasPrefix(f[i+1], "ProxyJump="):
+			return strings.TrimPrefix(f[i+1], "ProxyJump=")
+		}
+	}
+	return ""
+}
+
+// become resolves privilege escalation: ansible_become* variables, then
+// the play, block and task keywords, the most specific winning.
+func (pr *playRun) become(t *playbook.Task, sc *scope, vars map[string]any) conn.Become {
+	var b conn.Become
+	if v, ok := vars["ansible_become"]; ok {
+		b.Enabled, _ = modules.ToBool(v)
+	}
+	if sc.become != nil {
+		b.Enabled = *sc.become
+	}
+	if t.Become != nil {
+		b.Enabled = *t.Become
+	}
+	if !b.Enabled {
+		return conn.Become{}
+	}
+	b.Method = "sudo"
+	b.User = "root"
+	if v, ok := vars["ansible_become_user"]; ok {
+		b.User = fmt.Sprint(v)
+	}
+	if sc.becomeUser != "" {
+		b.User = sc.becomeUser
+	}
+	if t.BecomeUser != "" {
+		b.User = t.BecomeUser
+	}
+	if s, err := pr.r.tmpl.RenderString(b.User, vars); err == nil {
+		b.User = s
+	}
+	for _, k := range []string{"ansible_become_password", "ansible_become_pass"} {
+		if v, ok := vars[k]; ok && v != nil {
+			s, err := pr.r.tmpl.RenderString(fmt.Sprint(v), vars)
+			if err == nil {
+				b.Password = s
+				pr.r.mask.Add(s)
+			}
+			break
+		}
+	}
+	return b
+}
+
+func (pr *playRun) environment(t *playbook.Task, sc *scope, vars map[string]any) (map[string]string, error) {
+	env := mergeMaps(sc.environment, t.Environment)
+	if len(env) == 0 {
+		return nil, nil
+	}
+	rendered, err := pr.r.tmpl.RenderValue(env, vars)
+	if err != nil {
+		return nil, fmt.Errorf("environment: %v", err)
+	}
+	out := map[string]string{}
+	for k, v := range rendered.(map[string]any) {
+		out[k] = fmt.Sprint(v)
+	}
+	return out, nil
+}
+
+// loopItems renders a task's loop (or with_*) into its list of items.
+func (pr *playRun) loopItems(t *playbook.Task, vars map[string]any) ([]any, error) {
+	v, err := pr.r.tmpl.RenderValue(t.Loop, vars)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: %v", t.LoopPos, t.LoopKind, err)
+	}
+	switch t.LoopKind {
+	case "with_dict":
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%s: with_dict expects a dict, got %T", t.LoopPos, v)
+		}
+		out := make([]any, 0, len(m))
+		for _, k := range sortedKeys(m) {
+			out = append(out, map[string]any{"key": k, "value": m[k]})
+		}
+		return out, nil
+	case "with_items", "with_flattened":
+		l, ok := v.([]any)
+		if !ok {
+			return []any{v}, nil
+		}
+		var out []any
+		for _, it := range l {
+			if sub, ok := it.([]any); ok {
+				out = append(out, sub...)
+			} else {
+				out = append(out, it)
+			}
+		}
+		return out, nil
+	case "with_indexed_items":
+		l, ok := v.([]any)
+		if !ok {
+			return nil, fmt.Errorf("%s: with_indexed_items expects a list", t.LoopPos)
+		}
+		out := make([]any, len(l))
+		for i, it := range l {
+			out[i] = []any{i, it}
+		}
+		return out, nil
+	case "with_fileglob":
+		var out []any
+		for _, pat := range toList(v) {
+			p := fmt.Sprint(pat)
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(t.Dir, "files", p)
+			}
+			matches, _ := filepath.Glob(p)
+			sort.Strings(matches)
+			for _, m := range matches {
+				out = append(out, m)
+			}
+		}
+		return out, nil
+	case "with_together", "with_nested":
+		lists := toList(v)
+		return combine(t.LoopKind, lists), nil
+	}
+	l, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: loop expects a list, got %s; use a filter like dict2items or split to make one", t.LoopPos, compactJSON(v))
+	}
+	return l, nil
+}
+
+func toList(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	return []any{v}
+}
+
+func combine(kind string, lists []any) []any {
+	var ls [][]any
+	for _, l := range lists {
+		ls = append(ls, toList(l))
+	}
+	if kind == "with_together" {
+		n := 0
+		for _, l := range ls {
+			n = max(n, len(l))
+		}
+		out := make([]any, n)
+		for i := range out {
+			row := make([]any, len(ls))
+			for j, l := range ls {
+				if i < len(l) {
+					row[j] = l[i]
+				}
+			}
+			out[i] = row
+		}
+		return out
+	}
+	out := []any{[]any{}}
+	for _, l := range ls {
+		var next []any
+		for _, prefix := range out {
+			for _, it := range l {
+				row := append(append([]any(nil), prefix.([]any)...), it)
+				next = append(next, row)
+			}
+		}
+		out = next
+	}
+	return out
+}
+
+func compactJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
