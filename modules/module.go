@@ -112,7 +112,11 @@ type Task struct {
 	Conn  conn.Conn // nil for RunOnController modules
 	Args  map[string]any
 	Check bool // check mode: compute, report, never write
-	Diff  bool // produce diffs (modules may always fill them; cheap)
+	// CheckPending: in check mode, earlier tasks on this host have
+	// predicted changes that did not happen. Modules that wait for an
+	// effect (wait_for) probe once instead of waiting for it in vain.
+	CheckPending bool
+	Diff         bool // produce diffs (modules may always fill them; cheap)
 	// Become applies to every command and file operation of the task.
 	Become conn.Become
 	// Env is the task's `environment:`.
@@ -127,6 +131,10 @@ type Task struct {
 	Render func(text string) (string, error)
 	// Eval evaluates a bare Jinja2 expression (assert's that, debug's var).
 	Eval func(expr string) (any, error)
+	// ConnFor returns the connection to another inventory host, for the
+	// few modules that coordinate several hosts from one task
+	// (galera_bootstrap with run_once). nil when the engine offers none.
+	ConnFor func(host string) (conn.Conn, error)
 }
 
 // Module is one play module.

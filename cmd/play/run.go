@@ -30,6 +30,8 @@ type runFlags struct {
 	rolesPath   []string
 	hostKey     string
 	masks       []string
+	reportPath  string
+	detailed    bool
 }
 
 func runCmd() *cobra.Command {
@@ -58,6 +60,8 @@ func runCmd() *cobra.Command {
 	fl.StringArrayVar(&f.rolesPath, "roles-path", nil, "extra directory to search for roles (repeatable)")
 	fl.StringVar(&f.hostKey, "host-key-checking", "strict", "SSH host keys: strict, accept-new or off")
 	fl.StringArrayVar(&f.masks, "mask", nil, "a value to hide from all output (repeatable)")
+	fl.StringVar(&f.reportPath, "report", "", "write a review report: FILE.md (Markdown) or FILE.json")
+	fl.BoolVar(&f.detailed, "detailed-exitcode", false, "exit 0 when nothing changed (or would), 2 when changes are pending, 1 on host failures")
 	return c
 }
 
@@ -107,13 +111,20 @@ func doRun(parent context.Context, f runFlags, paths []string) error {
 	if f.output == "json" {
 		rep = &report.JSONLines{W: os.Stdout, Mask: mask}
 	} else {
-		rep = &report.Console{W: os.Stdout, Mask: mask, Verbosity: f.verbose, ShowDiff: f.diff,
+		rep = &report.Console{W: os.Stdout, Mask: mask, Verbosity: f.verbose, ShowDiff: f.diff, Check: f.check,
 			Color: isTerminal(os.Stdout) && os.Getenv("NO_COLOR") == ""}
+	}
+	if f.reportPath != "" {
+		if !strings.HasSuffix(f.reportPath, ".md") && !strings.HasSuffix(f.reportPath, ".json") {
+			return &exitError{code: exitBadOptions, err: fmt.Errorf("--report %q: the file name must end in .md or .json", f.reportPath)}
+		}
+		rep = report.Multi{rep, &report.Review{Path: f.reportPath, Title: strings.Join(paths, ", "), Check: f.check, Mask: mask}}
 	}
 
 	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	code := exitOK
+	changed := false
 	for _, pb := range pbs {
 		r := run.New(run.Options{
 			Inventory: inv, ReloadInventory: reload, Forks: f.forks, Check: f.check, Diff: f.diff,
@@ -127,6 +138,7 @@ func doRun(parent context.Context, f runFlags, paths []string) error {
 				code = exitFailed
 			}
 		}
+		changed = changed || out.Changed || out.Pending
 		switch {
 		case out.Interrupted:
 			return &exitError{code: exitInterrupted, err: errors.New("interrupted")}
@@ -137,6 +149,16 @@ func doRun(parent context.Context, f runFlags, paths []string) error {
 		}
 		if code != exitOK {
 			break
+		}
+	}
+	if f.detailed {
+		// Terraform's plan convention: 0 = converged, 2 = changes pending,
+		// 1 = a host failed; unreachable keeps its own code.
+		switch {
+		case code == exitFailed:
+			code = 1
+		case code == exitOK && changed:
+			code = 2
 		}
 	}
 	if code != exitOK {

@@ -19,6 +19,8 @@ type Console struct {
 	ShowDiff  bool
 	// Color enables ANSI colours (ok green, changed yellow, failed red).
 	Color bool
+	// Check adds the would_run_after column to the recap.
+	Check bool
 }
 
 const width = 79
@@ -109,6 +111,15 @@ func (c *Console) line(parent, r *HostResult, item bool) {
 		c.printf("%s%s\n", c.color(col, r.Status+": "+label+itemPart), c.details(r))
 	case StatusSkipped:
 		c.printf("%s\n", c.color("36", "skipping: "+label+itemPart))
+	case StatusWouldRunAfter:
+		after := r.After
+		if after == "" {
+			after = parent.After
+		}
+		c.printf("%s\n", c.color("35", "would run after: "+label+itemPart+" => "+after))
+		if c.Verbosity > 0 && r.Msg != "" {
+			c.printf("  %s\n", r.Msg)
+		}
 	case StatusUnreachable:
 		c.printf("%s\n", c.color("31", "fatal: "+label+": UNREACHABLE! => "+c.errJSON(r)))
 	case StatusFailed:
@@ -175,7 +186,11 @@ func (c *Console) Recap(stats []*Stats) {
 		w = max(w, len(s.Host))
 	}
 	for _, s := range sorted {
-		c.printf("%-*s : ok=%-4d changed=%-4d unreachable=%-4d failed=%-4d skipped=%-4d rescued=%-4d ignored=%d\n",
+		line := fmt.Sprintf("%-*s : ok=%-4d changed=%-4d unreachable=%-4d failed=%-4d skipped=%-4d rescued=%-4d ignored=%d",
 			w+1, s.Host, s.OK, s.Changed, s.Unreachable, s.Failed, s.Skipped, s.Rescued, s.Ignored)
+		if c.Check {
+			line += fmt.Sprintf("    would_run_after=%d", s.WouldRunAfter)
+		}
+		c.printf("%s\n", line)
 	}
 }

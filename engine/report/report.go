@@ -16,6 +16,9 @@ const (
 	StatusSkipped     = "skipped"
 	StatusFailed      = "failed"
 	StatusUnreachable = "unreachable"
+	// StatusWouldRunAfter: in check mode, the task depends on a change an
+	// earlier task only predicted; After names that task.
+	StatusWouldRunAfter = "would_run_after"
 )
 
 // HostResult is the outcome of one task on one host (or one loop item).
@@ -35,6 +38,7 @@ type HostResult struct {
 	Warnings []string
 	NoLog    bool
 	Check    bool
+	After    string // for StatusWouldRunAfter: the task it depends on
 }
 
 // Stats are a host's counters for the recap.
@@ -47,6 +51,8 @@ type Stats struct {
 	Skipped     int
 	Rescued     int
 	Ignored     int
+	// WouldRunAfter counts check-mode tasks that depend on predicted changes.
+	WouldRunAfter int
 }
 
 // Reporter receives run events. Implementations must be safe for use from

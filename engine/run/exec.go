@@ -321,6 +321,9 @@ func (pr *playRun) record(t *playbook.Task, h *hostState, oc *outcome) {
 		h.setFacts = mergeMaps(h.setFacts, oc.setFacts)
 	}
 	pr.hvMu.Unlock()
+	if res.Check {
+		h.noteCheckResult(t, oc)
+	}
 	pr.r.count(h.name, func(s *report.Stats) {
 		switch res.Status {
 		case report.StatusOK:
@@ -332,6 +335,8 @@ func (pr *playRun) record(t *playbook.Task, h *hostState, oc *outcome) {
 			s.Skipped++
 		case report.StatusUnreachable:
 			s.Unreachable++
+		case report.StatusWouldRunAfter:
+			s.WouldRunAfter++
 		case report.StatusFailed:
 			if res.Ignored {
 				s.Ignored++

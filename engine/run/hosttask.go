@@ -19,9 +19,12 @@ import (
 // implies. Changes are applied by the coordinating goroutine after every
 // host finished the task, so host goroutines never write shared state.
 type outcome struct {
-	res      *report.HostResult
-	facts    map[string]any
-	setFacts map[string]any
+	res *report.HostResult
+	// checkUnknown: in check mode the module could not run (a command), so
+	// its registered result is a placeholder later tasks must not trust.
+	checkUnknown bool
+	facts        map[string]any
+	setFacts     map[string]any
 }
 
 // itemResult is one module execution (one loop item, or the whole task).
@@ -33,6 +36,9 @@ type itemResult struct {
 	facts    map[string]any
 	vars     map[string]any
 	warnings []string
+	// checkSkip: the module itself skipped in check mode (it cannot
+	// predict), as opposed to a false `when`.
+	checkSkip bool
 }
 
 func (pr *playRun) checkMode(t *playbook.Task, sc *scope) bool {
@@ -49,12 +55,30 @@ func (pr *playRun) checkMode(t *playbook.Task, sc *scope) bool {
 func (pr *playRun) runHostTask(ctx context.Context, t *playbook.Task, sc *scope, h *hostState) *outcome {
 	vars := pr.vars(h, sc, t)
 	check := pr.checkMode(t, sc)
-	res := &report.HostResult{Host: h.name, Task: t.DisplayName(), Module: t.Action, Pos: t.Pos, NoLog: t.NoLog || sc.noLog, Check: check}
+	// dry: this is a dry run, even if this task runs for real
+	// (check_mode: false); its outcome may depend on predicted changes.
+	dry := pr.check || check
+	res := &report.HostResult{Host: h.name, Task: t.DisplayName(), Module: t.Action, Pos: t.Pos, NoLog: t.NoLog || sc.noLog, Check: dry}
 	out := &outcome{res: res, setFacts: map[string]any{}}
 	if d := pr.delegate(t, vars); d != "" {
 		res.Delegate = d
 	}
+	if dry {
+		if dep := dependsOnUnknown(t, h.check); dep != "" {
+			res.Status, res.After = report.StatusWouldRunAfter, dep
+			res.Msg = "would run after: " + dep
+			return out
+		}
+	}
 	finish := func(ir *itemResult, data map[string]any) *outcome {
+		if dry && ir.status == report.StatusSkipped && ir.checkSkip {
+			out.checkUnknown = true
+		}
+		if dry {
+			if dep := checkFailure(h, ir); dep != "" {
+				res.After = dep
+			}
+		}
 		res.Status, res.Msg, res.Diffs, res.Warnings = ir.status, ir.msg, ir.diffs, ir.warnings
 		res.Data = data
 		if ir.status == report.StatusFailed {
@@ -119,7 +143,7 @@ func (pr *playRun) runHostTask(ctx context.Context, t *playbook.Task, sc *scope,
 			iv[k] = v
 		}
 		label := pr.itemLabel(t, iv, item)
-		sub := &report.HostResult{Host: h.name, Task: res.Task, Label: label, NoLog: res.NoLog, Check: check}
+		sub := &report.HostResult{Host: h.name, Task: res.Task, Label: label, NoLog: res.NoLog, Check: dry}
 		var ir *itemResult
 		ok, err := pr.evalWhen(sc.when, t.When, iv)
 		switch {
@@ -130,6 +154,12 @@ func (pr *playRun) runHostTask(ctx context.Context, t *playbook.Task, sc *scope,
 		default:
 			ir = pr.execute(ctx, t, sc, h, iv, check)
 		}
+		if dry {
+			sub.After = checkFailure(h, ir)
+			if sub.After != "" {
+				res.After = sub.After
+			}
+		}
 		d := resultData(ir)
 		d[loopVar] = item
 		d["ansible_loop_var"] = loopVar
@@ -139,6 +169,7 @@ func (pr *playRun) runHostTask(ctx context.Context, t *playbook.Task, sc *scope,
 		if ir.status != report.StatusSkipped {
 			anyRan = true
 		}
+		agg.checkSkip = agg.checkSkip || ir.checkSkip
 		switch ir.status {
 		case report.StatusUnreachable:
 			agg.status = report.StatusUnreachable
@@ -146,6 +177,10 @@ func (pr *playRun) runHostTask(ctx context.Context, t *playbook.Task, sc *scope,
 			if agg.status != report.StatusUnreachable {
 				agg.status = report.StatusFailed
 				agg.msg = "One or more items failed"
+			}
+		case report.StatusWouldRunAfter:
+			if agg.status != report.StatusUnreachable && agg.status != report.StatusFailed {
+				agg.status = report.StatusWouldRunAfter
 			}
 		case report.StatusChanged:
 			if agg.status == report.StatusOK || agg.status == report.StatusSkipped {
@@ -302,14 +337,16 @@ func (pr *playRun) execute(ctx context.Context, t *playbook.Task, sc *scope, h *
 		}
 	}
 	mt := &modules.Task{
-		Host:     h.name,
-		Args:     nargs,
-		Check:    check,
-		Diff:     true,
-		Vars:     vars,
-		FindFile: t.FindFile,
-		Render:   func(text string) (string, error) { return pr.r.tmpl.RenderString(text, vars) },
-		Eval:     func(expr string) (any, error) { return pr.r.tmpl.Eval(expr, vars) },
+		Host:  h.name,
+		Args:  nargs,
+		Check: check,
+		// Read-only here: the coordinator updates h.check between tasks.
+		CheckPending: check && h.check != nil && len(h.check.pending) > 0,
+		Diff:         true,
+		Vars:         vars,
+		FindFile:     t.FindFile,
+		Render:       func(text string) (string, error) { return pr.r.tmpl.RenderString(text, vars) },
+		Eval:         func(expr string) (any, error) { return pr.r.tmpl.Eval(expr, vars) },
 	}
 	mt.Become = pr.become(t, sc, vars)
 	mt.Env, err = pr.environment(t, sc, vars)
@@ -326,6 +363,22 @@ func (pr *playRun) execute(ctx context.Context, t *playbook.Task, sc *scope, h *
 			return &itemResult{status: report.StatusUnreachable, msg: err.Error()}
 		}
 		mt.Conn = c
+		if check && h.check != nil && (len(h.check.predicted) > 0 || len(h.check.dirs) > 0) {
+			mt.Conn = &predictConn{Conn: c, files: h.check.predicted, dirs: h.check.dirs, attrs: h.check.attrs}
+		}
+		// Multi-host modules (galera_bootstrap) reach the other hosts with
+		// the settings a delegate_to to them would use.
+		mt.ConnFor = func(host string) (conn.Conn, error) {
+			cv := map[string]any{"inventory_hostname": host, "ansible_host": host}
+			for k, v := range pr.r.opts.Inventory.HostVars(host) {
+				cv[k] = v
+			}
+			o, err := pr.connOptions(cv, vars)
+			if err != nil {
+				return nil, err
+			}
+			return pr.r.pool.Get(ctx, o)
+		}
 	}
 
 	attempts := 1
@@ -391,6 +444,7 @@ func (pr *playRun) runModule(ctx context.Context, mod modules.Module, mt *module
 		ir.status = report.StatusFailed
 	case mr.Skipped:
 		ir.status = report.StatusSkipped
+		ir.checkSkip = mt.Check
 	case mr.Changed:
 		ir.status = report.StatusChanged
 	}

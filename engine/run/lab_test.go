@@ -69,7 +69,12 @@ func runPlaybook(t *testing.T, inv *inventory.Inventory, path string, opts run.O
 		t.Fatalf("%s does not validate:\n%v", path, ds)
 	}
 	rec := &recorder{}
-	opts.Inventory, opts.Reporter, opts.Templates = inv, rec, tmpl
+	if opts.Reporter != nil {
+		opts.Reporter = report.Multi{rec, opts.Reporter}
+	} else {
+		opts.Reporter = rec
+	}
+	opts.Inventory, opts.Templates = inv, tmpl
 	out, err := run.New(opts).Run(context.Background(), pb)
 	if err != nil {
 		t.Fatalf("run %s: %v", path, err)

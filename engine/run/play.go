@@ -22,6 +22,8 @@ type hostState struct {
 	// The last failure, for ansible_failed_task/result in rescue.
 	lastFailedTask   string
 	lastFailedResult map[string]any
+	// check is the host's dry-run bookkeeping (check mode only).
+	check *checkState
 }
 
 func (h *hostState) active() bool { return !h.failed && !h.unreachable && !h.ended }
@@ -85,6 +87,7 @@ func (r *Runner) runPlay(ctx context.Context, pb *playbook.Playbook, p *playbook
 			pr.diff = *p.Diff
 		}
 		for _, n := range batch {
+			r.join(n)
 			h := r.host(n)
 			h.failed, h.unreachable, h.ended = false, false, false
 			pr.hosts = append(pr.hosts, h)

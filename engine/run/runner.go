@@ -50,6 +50,7 @@ type Outcome struct {
 	Failed      bool // a host failed
 	Unreachable bool // a host was unreachable
 	Changed     bool // something changed (or would, in check mode)
+	Pending     bool // check mode: tasks would run after predicted changes
 	Interrupted bool
 }
 
@@ -108,6 +109,7 @@ func (r *Runner) Run(ctx context.Context, pb *playbook.Playbook) (*Outcome, erro
 		out.Failed = out.Failed || s.Failed > 0
 		out.Unreachable = out.Unreachable || s.Unreachable > 0
 		out.Changed = out.Changed || s.Changed > 0
+		out.Pending = out.Pending || s.WouldRunAfter > 0
 	}
 	r.rep.Recap(out.Stats)
 	if errors.Is(runErr, context.Canceled) {
@@ -123,10 +125,18 @@ func (r *Runner) host(name string) *hostState {
 	if !ok {
 		h = &hostState{name: name, facts: map[string]any{}, setFacts: map[string]any{}}
 		r.hosts[name] = h
+	}
+	return h
+}
+
+// join registers a host as taking part in the run, for the recap.
+func (r *Runner) join(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.stats[name]; !ok {
 		r.stats[name] = &report.Stats{Host: name}
 		r.order = append(r.order, name)
 	}
-	return h
 }
 
 func (r *Runner) count(host string, fn func(s *report.Stats)) {
