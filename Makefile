@@ -44,3 +44,4 @@ clean:
 	rm -rf bin
 
 -include lab/lab.mk
+-include bench/bench.mk

@@ -32,6 +32,9 @@ type runFlags struct {
 	masks       []string
 	reportPath  string
 	detailed    bool
+	syntaxCheck bool
+	listHosts   bool
+	listTasks   bool
 }
 
 func runCmd() *cobra.Command {
@@ -61,6 +64,9 @@ func runCmd() *cobra.Command {
 	fl.StringVar(&f.hostKey, "host-key-checking", "strict", "SSH host keys: strict, accept-new or off")
 	fl.StringArrayVar(&f.masks, "mask", nil, "a value to hide from all output (repeatable)")
 	fl.StringVar(&f.reportPath, "report", "", "write a review report: FILE.md (Markdown) or FILE.json")
+	fl.BoolVar(&f.syntaxCheck, "syntax-check", false, "validate only (same as play validate)")
+	fl.BoolVar(&f.listHosts, "list-hosts", false, "list the hosts each play would run on, then exit")
+	fl.BoolVar(&f.listTasks, "list-tasks", false, "list the tasks each play would run, then exit")
 	fl.BoolVar(&f.detailed, "detailed-exitcode", false, "exit 0 when nothing changed (or would), 2 when changes are pending, 1 on host failures")
 	return c
 }
@@ -86,6 +92,14 @@ func doRun(parent context.Context, f runFlags, paths []string) error {
 		printDiags(ds)
 		return &exitError{code: exitInvalid}
 	}
+	if f.syntaxCheck {
+		fmt.Printf("%s: ok\n", strings.Join(paths, ", "))
+		return nil
+	}
+	if f.listTasks {
+		listTasks(pbs)
+		return nil
+	}
 	dirs := playbookDirs(paths)
 	reload := func() (*inventory.Inventory, error) { return loadInventory(f.inventories, dirs, f.limit) }
 	inv, err := reload()
@@ -101,6 +115,10 @@ func doRun(parent context.Context, f runFlags, paths []string) error {
 				}
 			}
 		}
+	}
+
+	if f.listHosts {
+		return listHosts(pbs, inv)
 	}
 
 	mask := &report.Masker{}

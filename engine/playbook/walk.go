@@ -1,8 +1,13 @@
 package playbook
 
-// Walk calls fn for every task of the play in source order, descending
-// into blocks, includes and roles (each role once per play).
-func (p *Play) Walk(fn func(t *Task)) {
+// Walk calls fn for every task and handler of the play in source order,
+// descending into blocks, includes and roles (each role once per play).
+func (p *Play) Walk(fn func(t *Task)) { p.walk(fn, true) }
+
+// WalkTasks is Walk without handlers: what a run executes in order.
+func (p *Play) WalkTasks(fn func(t *Task)) { p.walk(fn, false) }
+
+func (p *Play) walk(fn func(t *Task), handlers bool) {
 	seen := map[*Role]bool{}
 	var walkTasks func(ts []*Task)
 	var walkRole func(r *Role)
@@ -15,7 +20,9 @@ func (p *Play) Walk(fn func(t *Task)) {
 			walkRole(d.Role)
 		}
 		walkTasks(r.Tasks)
-		walkTasks(r.Handlers)
+		if handlers {
+			walkTasks(r.Handlers)
+		}
 	}
 	walkTasks = func(ts []*Task) {
 		for _, t := range ts {
@@ -38,10 +45,12 @@ func (p *Play) Walk(fn func(t *Task)) {
 	}
 	walkTasks(p.Tasks)
 	walkTasks(p.PostTasks)
-	walkTasks(p.Handlers)
+	if handlers {
+		walkTasks(p.Handlers)
+	}
 }
 
-// Handlers returns the handlers visible in the play: the play's own and
+// AllHandlers returns the handlers visible in the play: the play's own and
 // those of every role it uses, in definition order.
 func (p *Play) AllHandlers() []*Task {
 	var out []*Task
