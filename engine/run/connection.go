@@ -21,12 +21,19 @@ func (pr *playRun) connVars(t *playbook.Task, vars map[string]any) map[string]an
 	if d == "" || d == vars["inventory_hostname"] {
 		return vars
 	}
-	cv := map[string]any{"inventory_hostname": d, "ansible_host": d}
-	if _, ok := pr.r.opts.Inventory.Host(d); ok {
-		for k, v := range pr.r.opts.Inventory.HostVars(d) {
+	return pr.hostConnVars(d)
+}
+
+// hostConnVars are the variables that say how to reach another host: its
+// inventory variables, or a bare address; localhost is the control
+// machine unless the inventory says otherwise.
+func (pr *playRun) hostConnVars(host string) map[string]any {
+	cv := map[string]any{"inventory_hostname": host, "ansible_host": host}
+	if _, ok := pr.r.opts.Inventory.Host(host); ok {
+		for k, v := range pr.r.inventoryVars(host) {
 			cv[k] = v
 		}
-	} else if d == "localhost" || d == "127.0.0.1" {
+	} else if host == "localhost" || host == "127.0.0.1" {
 		cv["ansible_connection"] = "local"
 	}
 	return cv

@@ -369,11 +369,7 @@ func (pr *playRun) execute(ctx context.Context, t *playbook.Task, sc *scope, h *
 		// Multi-host modules (galera_bootstrap) reach the other hosts with
 		// the settings a delegate_to to them would use.
 		mt.ConnFor = func(host string) (conn.Conn, error) {
-			cv := map[string]any{"inventory_hostname": host, "ansible_host": host}
-			for k, v := range pr.r.opts.Inventory.HostVars(host) {
-				cv[k] = v
-			}
-			o, err := pr.connOptions(cv, vars)
+			o, err := pr.connOptions(pr.hostConnVars(host), vars)
 			if err != nil {
 				return nil, err
 			}

@@ -244,6 +244,9 @@ func (pr *playRun) refreshInventory() error {
 	if err != nil {
 		return err
 	}
+	pr.r.mu.Lock()
 	pr.r.opts.Inventory = inv
+	pr.r.invVars = nil
+	pr.r.mu.Unlock()
 	return nil
 }

@@ -65,6 +65,26 @@ type Runner struct {
 	hosts map[string]*hostState // persists across plays (facts, set_fact)
 	stats map[string]*report.Stats
 	order []string
+	// invVars caches each host's merged inventory variables: the
+	// inventory computes them afresh (a deep copy) on every call, and a
+	// task on N hosts needs them N + N times (own vars and hostvars).
+	invVars map[string]map[string]any
+}
+
+// inventoryVars returns a host's inventory variables; callers must not
+// modify the map.
+func (r *Runner) inventoryVars(host string) map[string]any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if v, ok := r.invVars[host]; ok {
+		return v
+	}
+	if r.invVars == nil {
+		r.invVars = map[string]map[string]any{}
+	}
+	v := r.opts.Inventory.HostVars(host)
+	r.invVars[host] = v
+	return v
 }
 
 // New returns a Runner.

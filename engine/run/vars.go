@@ -31,7 +31,7 @@ func (pr *playRun) vars(h *hostState, sc *scope, t *playbook.Task) map[string]an
 	if sc.role != nil {
 		put(sc.role.Defaults)
 	}
-	put(r.opts.Inventory.HostVars(h.name))
+	put(r.inventoryVars(h.name))
 	pr.putFacts(v, h)
 	put(pr.play.Vars)
 	put(pr.varsFiles)
@@ -48,6 +48,13 @@ func (pr *playRun) vars(h *hostState, sc *scope, t *playbook.Task) map[string]an
 		put(t.Vars)
 	}
 	put(h.setFacts)
+	if len(h.setFacts) > 0 {
+		unsafe := make(map[string]bool, len(h.setFacts))
+		for k := range h.setFacts {
+			unsafe[k] = true
+		}
+		v[template.UnsafeVarsKey] = unsafe
+	}
 	put(sc.roleParams)
 	if item, ok := sc.loopVars[h.name]; ok {
 		v["item"] = item
@@ -157,7 +164,7 @@ func (pr *playRun) invalidateHostvars() {
 
 func (pr *playRun) hostVarsOf(h *hostState) map[string]any {
 	v := map[string]any{}
-	for k, val := range pr.r.opts.Inventory.HostVars(h.name) {
+	for k, val := range pr.r.inventoryVars(h.name) {
 		v[k] = val
 	}
 	pr.putFacts(v, h)

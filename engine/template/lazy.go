@@ -75,14 +75,21 @@ func hasMarkup(v any) bool {
 	return false
 }
 
+// UnsafeVarsKey is the variable under which the engine passes the names of
+// variables that came from hosts (registered results, set_fact values,
+// already rendered once): like Ansible's "unsafe" values they are never
+// templated again, so command output containing "{{" stays text.
+const UnsafeVarsKey = "__play_unsafe_vars__"
+
 // lazyOverlay renders the templated variables among names. A variable whose
 // template fails to render is stored as its error, so using it fails with
 // that error while `is defined` sees an undefined one as undefined.
 func (e *Engine) lazyOverlay(names []string, vars map[string]any, depth int) map[string]any {
 	var overlay map[string]any
+	unsafe, _ := vars[UnsafeVarsKey].(map[string]bool)
 	for _, n := range names {
 		v, ok := vars[n]
-		if !ok || lazySkip[n] || !hasMarkup(v) {
+		if !ok || lazySkip[n] || unsafe[n] || !hasMarkup(v) {
 			continue
 		}
 		if overlay == nil {
