@@ -10,14 +10,26 @@ import (
 // does for `module: k=v k2="quoted value"`: whitespace separates words
 // except inside quotes or Jinja2 {{ }} / {% %} blocks.
 func splitArgs(s string) ([]string, error) {
+	words, _, err := splitArgSpans(s)
+	return words, err
+}
+
+// splitArgSpans is splitArgs that also returns each word's [start, end)
+// rune offsets in s, so free-form text can be kept verbatim.
+func splitArgSpans(s string) ([]string, [][2]int, error) {
 	var words []string
+	var spans [][2]int
 	var cur strings.Builder
 	var quote rune
 	depth := 0
 	inWord := false
+	start := 0
 	rs := []rune(s)
 	for i := 0; i < len(rs); i++ {
 		r := rs[i]
+		if !inWord && quote == 0 && depth == 0 && !(r == ' ' || r == '\t' || r == '\n') {
+			start = i
+		}
 		switch {
 		case quote != 0:
 			cur.WriteRune(r)
@@ -41,6 +53,7 @@ func splitArgs(s string) ([]string, error) {
 		case depth == 0 && (r == ' ' || r == '\t' || r == '\n'):
 			if inWord {
 				words = append(words, cur.String())
+				spans = append(spans, [2]int{start, i})
 				cur.Reset()
 				inWord = false
 			}
@@ -54,12 +67,13 @@ func splitArgs(s string) ([]string, error) {
 		}
 	}
 	if quote != 0 {
-		return nil, fmt.Errorf("unbalanced %c quote in %q", quote, s)
+		return nil, nil, fmt.Errorf("unbalanced %c quote in %q", quote, s)
 	}
 	if inWord {
 		words = append(words, cur.String())
+		spans = append(spans, [2]int{start, len(rs)})
 	}
-	return words, nil
+	return words, spans, nil
 }
 
 func unquote(s string) string {
@@ -74,20 +88,26 @@ func unquote(s string) string {
 	return s
 }
 
-// parseKV parses "k=v k2='v 2' rest" into args. Words that are not k=v
-// (or whose key is not a known parameter of a free-form module) are joined
-// into _raw_params, as Ansible does for command/shell.
+// parseKV parses "k=v k2='v 2' rest" into args. For free-form modules
+// (command, shell) the k=v words naming a known parameter are taken out
+// and the rest is kept verbatim — newlines, spacing and quotes included —
+// as _raw_params, so a multi-line `shell: |` script runs as written.
 func parseKV(s string, freeForm bool, isParam func(string) bool) (map[string]any, error) {
-	words, err := splitArgs(s)
+	words, spans, err := splitArgSpans(s)
 	if err != nil {
 		return nil, err
 	}
 	args := map[string]any{}
 	var raw []string
-	for _, w := range words {
+	rs := []rune(s)
+	var kept []rune
+	last := 0
+	for i, w := range words {
 		k, v, ok := strings.Cut(w, "=")
 		if ok && isIdent(k) && (!freeForm || isParam(k)) {
 			args[k] = unquote(v)
+			kept = append(kept, rs[last:spans[i][0]]...)
+			last = spans[i][1]
 			continue
 		}
 		raw = append(raw, w)
@@ -96,7 +116,8 @@ func parseKV(s string, freeForm bool, isParam func(string) bool) (map[string]any
 		if !freeForm {
 			return nil, fmt.Errorf("expected key=value arguments, got %q", strings.Join(raw, " "))
 		}
-		args["_raw_params"] = strings.Join(raw, " ")
+		kept = append(kept, rs[last:]...)
+		args["_raw_params"] = strings.TrimSpace(string(kept))
 	}
 	return args, nil
 }
