@@ -11,6 +11,7 @@ import (
 	"github.com/playbook/play/engine/playbook"
 	"github.com/playbook/play/engine/template"
 	"github.com/playbook/play/inventory"
+	_ "github.com/playbook/play/inventory/libvirt" // registers the libvirt dynamic source
 	_ "github.com/playbook/play/modules" // registers every module
 	"gopkg.in/yaml.v3"
 )
@@ -40,6 +41,9 @@ func loadInventory(sources []string, playbookDirs []string, limit string) (*inve
 	inv, err := inventory.Load(sources...)
 	if err != nil {
 		return nil, err
+	}
+	for _, w := range inv.Warnings() {
+		fmt.Fprintf(os.Stderr, "[WARNING]: %v\n", w)
 	}
 	for _, d := range playbookDirs {
 		if err := inv.AddVarsDirs(d); err != nil {
