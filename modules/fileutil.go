@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/playbook/play/engine/shellquote"
 	"io/fs"
 	"os"
 	"path"
@@ -20,10 +21,8 @@ import (
 	"github.com/playbook/play/engine/conn"
 )
 
-// shq quotes s as one word for the remote POSIX shell.
-func shq(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+// shq quotes s as one word for the remote POSIX shell (see engine/shellquote).
+func shq(s string) string { return shellquote.Quote(s) }
 
 // runRemote runs a shell command on the host with the task's become.
 func runRemote(ctx context.Context, t *Task, command string) (*conn.Result, error) {

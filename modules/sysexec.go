@@ -3,6 +3,7 @@ package modules
 import (
 	"context"
 	"fmt"
+	"github.com/playbook/play/engine/shellquote"
 	"io"
 	"strings"
 
@@ -52,31 +53,10 @@ var cEnv = map[string]string{"LC_ALL": "C", "LANG": "C"}
 
 // sysQuote quotes one word for POSIX sh: it is passed literally, with no
 // expansion of $, `, globs or spaces.
-func sysQuote(s string) string {
-	if s == "" {
-		return "''"
-	}
-	safe := true
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r)) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+func sysQuote(s string) string { return shellquote.Quote(s) }
 
 // sysQuoteAll quotes each word and joins them with spaces.
-func sysQuoteAll(words []string) string {
-	q := make([]string, len(words))
-	for i, w := range words {
-		q[i] = sysQuote(w)
-	}
-	return strings.Join(q, " ")
-}
+func sysQuoteAll(words []string) string { return shellquote.Join(words) }
 
 // sysGlobQuote quotes a path pattern for sh so that only the glob
 // characters (* ? [ ]) and a leading ~ stay active: creates/removes take

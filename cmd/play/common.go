@@ -12,7 +12,7 @@ import (
 	"github.com/playbook/play/engine/template"
 	"github.com/playbook/play/inventory"
 	_ "github.com/playbook/play/inventory/libvirt" // registers the libvirt dynamic source
-	_ "github.com/playbook/play/modules" // registers every module
+	_ "github.com/playbook/play/modules"           // registers every module
 	"gopkg.in/yaml.v3"
 )
 
@@ -42,9 +42,6 @@ func loadInventory(sources []string, playbookDirs []string, limit string) (*inve
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range inv.Warnings() {
-		fmt.Fprintf(os.Stderr, "[WARNING]: %v\n", w)
-	}
 	for _, d := range playbookDirs {
 		if err := inv.AddVarsDirs(d); err != nil {
 			return nil, err
@@ -54,6 +51,9 @@ func loadInventory(sources []string, playbookDirs []string, limit string) (*inve
 		if err := inv.Limit(limit); err != nil {
 			return nil, err
 		}
+	}
+	for _, w := range inv.Warnings() {
+		fmt.Fprintln(os.Stderr, "[WARNING]:", w.Error())
 	}
 	return inv, nil
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/playbook/play/engine/shellquote"
 	"io/fs"
 	"sort"
 	"strings"
@@ -11,22 +12,7 @@ import (
 
 // shq quotes s for a POSIX shell. Single quotes keep everything literal, so
 // the only character needing care is the single quote itself.
-func shq(s string) string {
-	if s == "" {
-		return "''"
-	}
-	safe := true
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%_-+=:,./", r)) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+func shq(s string) string { return shellquote.Quote(s) }
 
 // validEnvName reports whether name can be exported by a POSIX shell.
 func validEnvName(name string) bool {

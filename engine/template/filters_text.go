@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"github.com/playbook/play/engine/shellquote"
 	"hash"
 	"os"
 	"regexp"
@@ -234,22 +235,7 @@ func filterReplace(_ *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exec.Val
 }
 
 // quote is Python's shlex.quote.
-func shellQuote(s string) string {
-	if s == "" {
-		return "''"
-	}
-	safe := true
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./-_", r)) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
-}
+func shellQuote(s string) string { return shellquote.Quote(s) }
 
 // basename/dirname follow Python's os.path (dirname("a") is "").
 func basename(s string) string {
