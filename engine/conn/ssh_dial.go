@@ -2,6 +2,7 @@ package conn
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -25,7 +26,14 @@ func (c *SSHConn) DialContext(ctx context.Context, network, addr string) (net.Co
 		} else {
 			nc, err = sc.DialContext(ctx, network, addr)
 		}
-		return err
+		if err != nil {
+			// sshd refuses a forward to a missing socket or closed port
+			// with "administratively prohibited"; withChannel would take
+			// that for the MaxSessions limit (which only counts sessions)
+			// and wait for a free slot. Flatten it to a plain error.
+			return errors.New(err.Error())
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: dial %s %s through SSH: %w", c.ep.host, network, addr, err)
