@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/go-sql-driver/mysql v1.10.1
+	github.com/kdomanski/iso9660 v0.4.0
 	github.com/kevinburke/ssh_config v1.6.0
 	github.com/nikolalohinski/gonja/v2 v2.9.1
 	github.com/pkg/sftp v1.13.12
@@ -12,6 +13,8 @@ require (
 	golang.org/x/crypto v0.59.0
 	golang.org/x/sync v0.25.0
 	gopkg.in/yaml.v3 v3.0.1
+	libvirt.org/go/libvirt v1.11010.0
+	libvirt.org/go/libvirtxml v1.12008.0
 )
 
 require (

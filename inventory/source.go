@@ -100,3 +100,12 @@ func positioned(pos diag.Pos, err error) error {
 	}
 	return diag.Errorf(pos, "%v", err)
 }
+
+// Warn records a warning from a dynamic source (a host it found but could
+// not fully describe, such as a guest without a known address); it joins
+// Warnings() like the inventory's own.
+func (inv *Inventory) Warn(pos diag.Pos, hint, msg string) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	inv.warn(pos, hint, "%s", msg)
+}
