@@ -41,7 +41,7 @@ IMAGE_PACKAGES=(
 	openssh-server sudo iproute2 iputils-ping procps less cron rsync socat
 	ca-certificates python3 python3-apt python3-pymysql
 	mariadb-server mariadb-client mariadb-backup galera-4 sysbench
-	firewalld nftables
+	firewalld nftables netbase apache2
 )
 
 log() { printf 'lab: %s\n' "$*" >&2; }
@@ -377,8 +377,12 @@ start_host() { # NAME
 	# --keep-unit + --register=no: no D-Bus or systemd on the machine needed.
 	# --resolv-conf=off: hosts have no DNS; an empty resolv.conf fails fast
 	# instead of timing out (MariaDB and sudo look names up).
+	# CAP_NET_ADMIN: each host has its own network namespace, so the
+	# capability reaches only that namespace (firewalld's nftables rules).
+	# /proc/sys stays read-only under nspawn: sysctl writes files only.
 	setsid systemd-nspawn -D "$h/root" --keep-unit --register=no --boot \
 		--network-namespace-path="/run/netns/play-$name" -M "$name" \
+		--capability=CAP_NET_ADMIN \
 		--resolv-conf=off --link-journal=no --console=read-only \
 		</dev/null >"$h/console.log" 2>&1 9>&- &
 	printf '%s\n' "$!" >"$h/nspawn.pid"
