@@ -110,10 +110,16 @@ func Normalize(spec *Spec, args map[string]any, static bool) (map[string]any, []
 		}
 	}
 	for _, group := range spec.RequiredOneOf {
+		// Only what the user wrote counts: a param that merely has a
+		// default must not satisfy "one of these is required".
 		found := false
 		for _, n := range group {
-			if v, ok := out[n]; ok && v != nil {
-				found = true
+			if p, ok := spec.Param(n); ok {
+				for _, name := range append([]string{p.Name}, p.Aliases...) {
+					if v, ok := args[name]; ok && v != nil {
+						found = true
+					}
+				}
 			}
 		}
 		if n := out["_raw_params"]; n != nil && spec.FreeForm {

@@ -90,3 +90,14 @@ func TestYAMLSyntaxErrorHasLine(t *testing.T) {
 		t.Fatalf("got %v", errs)
 	}
 }
+
+func TestYAMLMergeKeysInTasks(t *testing.T) {
+	pb, errs := load(t, "testdata/good/site.yml")
+	if len(errs) > 0 {
+		t.Fatalf("unexpected errors: %v", errs)
+	}
+	m := pb.Plays[1].Tasks[1]
+	if m.Name != "merged" || m.Action != "debug" || len(m.Tags) != 1 || m.Tags[0] != "t1" {
+		t.Errorf("merge key not applied: %+v", m)
+	}
+}

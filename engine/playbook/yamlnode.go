@@ -28,5 +28,29 @@ func mapPairs(n *yaml.Node) [][2]*yaml.Node {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
-	return yamlx.Pairs(n)
+	// YAML merge keys (`<<: *defaults`) contribute the keys the mapping
+	// does not set itself, as PyYAML does for Ansible.
+	var own, merged [][2]*yaml.Node
+	set := map[string]bool{}
+	for _, kv := range yamlx.Pairs(n) {
+		if kv[0].Tag == "!!merge" {
+			srcs := []*yaml.Node{kv[1]}
+			if kv[1].Kind == yaml.SequenceNode {
+				srcs = kv[1].Content
+			}
+			for _, src := range srcs {
+				merged = append(merged, mapPairs(src)...)
+			}
+			continue
+		}
+		set[kv[0].Value] = true
+		own = append(own, kv)
+	}
+	for _, kv := range merged {
+		if !set[kv[0].Value] {
+			set[kv[0].Value] = true
+			own = append(own, kv)
+		}
+	}
+	return own
 }

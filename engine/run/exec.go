@@ -233,7 +233,8 @@ func (pr *playRun) runTask(ctx context.Context, t *playbook.Task, sc *scope, hos
 	}
 	pr.r.rep.TaskStart(t, sc.handler)
 	pr.invalidateHostvars()
-	if t.RunOnce {
+	runOnce := t.RunOnce || sc.runOnce
+	if runOnce {
 		active = active[:1]
 	}
 	results := make([]*outcome, len(active))
@@ -248,7 +249,7 @@ func (pr *playRun) runTask(ctx context.Context, t *playbook.Task, sc *scope, hos
 		}
 		res := oc.res
 		pr.record(t, h, oc)
-		if t.RunOnce {
+		if runOnce {
 			// run_once: the result stands for every host of the batch.
 			for _, other := range pr.active(hosts)[1:] {
 				if len(oc.setFacts) > 0 {

@@ -155,6 +155,8 @@ func (pr *playRun) runHostTask(ctx context.Context, t *playbook.Task, sc *scope,
 			ir = pr.execute(ctx, t, sc, h, iv, check)
 		}
 		if dry {
+			// Later items see the files earlier items would write.
+			h.predict(ir.diffs)
 			sub.After = checkFailure(h, ir)
 			if sub.After != "" {
 				res.After = sub.After

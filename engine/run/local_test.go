@@ -109,3 +109,20 @@ func TestFreeStrategy(t *testing.T) {
 		t.Errorf("free strategy order: %v", order)
 	}
 }
+
+// run_once on a block reaches the tasks inside it; the result is shared.
+func TestRunOnceBlock(t *testing.T) {
+	rec, out := runPlaybook(t, localInventory(t), "testdata/local/runonce.yml", run.Options{})
+	if f := failures(rec); len(f) > 0 || out.Failed {
+		t.Fatalf("failures:\n%s", strings.Join(f, "\n"))
+	}
+	n := 0
+	for _, r := range rec.results {
+		if r.Task == "inside a run_once block" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the task inside the run_once block ran %d times, want 1", n)
+	}
+}

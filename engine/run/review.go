@@ -81,10 +81,7 @@ func collectStrings(v any, out *[]string) {
 
 // noteCheckResult updates the host's dry-run bookkeeping after a task.
 func (h *hostState) noteCheckResult(t *playbook.Task, oc *outcome) {
-	if h.check == nil {
-		h.check = &checkState{unknown: map[string]string{}, predicted: map[string]modules.Diff{}, dirs: map[string]bool{}, attrs: map[string]map[string]any{}}
-	}
-	cs := h.check
+	cs := h.checkState()
 	res := oc.res
 	name := t.DisplayName()
 	switch {
@@ -98,36 +95,47 @@ func (h *hostState) noteCheckResult(t *playbook.Task, oc *outcome) {
 			cs.pending = append(cs.pending, name)
 		}
 	}
-	addDiffs := func(ds []modules.Diff) {
-		for _, d := range ds {
-			if !strings.HasPrefix(d.Path, "/") {
-				continue
-			}
-			switch {
-			case d.AfterState != nil:
-				if d.AfterState["state"] == "directory" {
-					cs.dirs[d.Path] = true
-				}
-				// Remember predicted owner/group/mode so later tasks
-				// compare against them, not against "unknown".
-				a := cs.attrs[d.Path]
-				if a == nil {
-					a = map[string]any{}
-					cs.attrs[d.Path] = a
-				}
-				for _, k := range []string{"owner", "group", "mode"} {
-					if v, ok := d.AfterState[k]; ok && v != nil && v != "" {
-						a[k] = v
-					}
-				}
-			case d.BeforeState == nil && !strings.HasPrefix(d.After, "(binary content not shown"):
-				cs.predicted[d.Path] = d
-			}
-		}
-	}
-	addDiffs(res.Diffs)
+	h.predict(res.Diffs)
 	for _, it := range res.Items {
-		addDiffs(it.Diffs)
+		h.predict(it.Diffs)
+	}
+}
+
+func (h *hostState) checkState() *checkState {
+	if h.check == nil {
+		h.check = &checkState{unknown: map[string]string{}, predicted: map[string]modules.Diff{},
+			dirs: map[string]bool{}, attrs: map[string]map[string]any{}}
+	}
+	return h.check
+}
+
+// predict records what diffs say files and directories will look like.
+func (h *hostState) predict(ds []modules.Diff) {
+	cs := h.checkState()
+	for _, d := range ds {
+		if !strings.HasPrefix(d.Path, "/") {
+			continue
+		}
+		switch {
+		case d.AfterState != nil:
+			if d.AfterState["state"] == "directory" {
+				cs.dirs[d.Path] = true
+			}
+			// Remember predicted owner/group/mode so later tasks
+			// compare against them, not against "unknown".
+			a := cs.attrs[d.Path]
+			if a == nil {
+				a = map[string]any{}
+				cs.attrs[d.Path] = a
+			}
+			for _, k := range []string{"owner", "group", "mode"} {
+				if v, ok := d.AfterState[k]; ok && v != nil && v != "" {
+					a[k] = v
+				}
+			}
+		case d.BeforeState == nil && !strings.HasPrefix(d.After, "(binary content not shown"):
+			cs.predicted[d.Path] = d
+		}
 	}
 }
 

@@ -19,6 +19,7 @@ type scope struct {
 	diff         *bool
 	noLog        bool
 	handler      bool
+	runOnce      bool           // run_once on an enclosing block or include
 	loopVars     map[string]any // include_tasks loop item
 }
 
@@ -57,6 +58,7 @@ func (s *scope) withTask(t *playbook.Task) *scope {
 		c.diff = t.Diff
 	}
 	c.noLog = c.noLog || t.NoLog
+	c.runOnce = c.runOnce || t.RunOnce
 	return c
 }
 
