@@ -106,7 +106,7 @@ cmd_deps() {
 		kmod procps debian-archive-keyring)
 	local missing=() p
 	for p in "${pkgs[@]}"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+		grep -q 'install ok installed' <<<"$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" || missing+=("$p")
 	done
 	if ((${#missing[@]})); then
 		log "installing: ${missing[*]}"
@@ -223,7 +223,7 @@ prune_images() {
 	local keep=$1 d
 	for d in "$CACHE_DIR"/rootfs-*; do
 		[[ -d $d && $d != "$keep" ]] || continue
-		if [[ $d == *.tmp.* ]] || ! cut -f4 "$STATE_FILE" 2>/dev/null | grep -qxF "$d"; then
+		if [[ $d == *.tmp.* ]] || ! grep -qxF "$d" <<<"$(cut -f4 "$STATE_FILE" 2>/dev/null)"; then
 			log "removing old image $d"
 			rm -rf "$d"
 		fi
@@ -255,7 +255,7 @@ state_del() { # NAME
 	mv "$tmp" "$STATE_FILE"
 }
 
-ip_used() { state_lines | cut -f3 | grep -qxF "$1"; }
+ip_used() { grep -qxF "$1" <<<"$(state_lines | cut -f3)"; }
 
 # Host i of prefix galera is 10.77.0.(10+i), as the docs and playbooks expect;
 # other prefixes take the lowest free address from .100 unless --ip-base is given.
@@ -313,7 +313,9 @@ ensure_bridge() {
 	if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
 		ip link add "$BRIDGE" type bridge
 	fi
-	ip addr show dev "$BRIDGE" | grep -q "inet $BRIDGE_ADDR/" || ip addr add "$BRIDGE_ADDR/24" dev "$BRIDGE"
+	# grep -q on a pipe would let `ip` die of SIGPIPE, which pipefail turns
+	# into "not found": read the whole listing first.
+	grep -q "inet $BRIDGE_ADDR/" <<<"$(ip addr show dev "$BRIDGE")" || ip addr add "$BRIDGE_ADDR/24" dev "$BRIDGE"
 	ip link set "$BRIDGE" up
 }
 
@@ -326,13 +328,13 @@ ensure_key() {
 ensure_net() { # NAME IP
 	local name=$1 ip=$2 ns=play-$1 veth
 	veth=$(veth_name "$ip")
-	ip netns list | awk '{print $1}' | grep -qxF "$ns" || ip netns add "$ns"
+	grep -qxF "$ns" <<<"$(ip netns list | awk '{print $1}')" || ip netns add "$ns"
 	if ! ip link show "$veth" >/dev/null 2>&1; then
 		ip link add "$veth" type veth peer name eth0 netns "$ns"
 	fi
 	ip link set "$veth" master "$BRIDGE" up
 	ip -n "$ns" link set lo up
-	ip -n "$ns" addr show dev eth0 | grep -q "inet $ip/" || ip -n "$ns" addr add "$ip/24" dev eth0
+	grep -q "inet $ip/" <<<"$(ip -n "$ns" addr show dev eth0)" || ip -n "$ns" addr add "$ip/24" dev eth0
 	ip -n "$ns" link set eth0 up
 }
 
@@ -455,6 +457,11 @@ cmd_up() {
 	group=${group:-$prefix}
 	[[ -z $base && $prefix == galera ]] && base=10
 	preflight up
+	# Each systemd host holds a few inotify instances; the kernel's default
+	# of 128 per user stops somewhere past 40 hosts.
+	if (($(cat /proc/sys/fs/inotify/max_user_instances) < 1024)); then
+		sysctl -qw fs.inotify.max_user_instances=1024
+	fi
 
 	local image start
 	start=$(date +%s)
