@@ -96,19 +96,7 @@ func sha1Hex(b []byte) string {
 
 // permBits converts Go's FileMode to the Unix permission word (with
 // setuid/setgid/sticky), the number users write as 04755.
-func permBits(m fs.FileMode) uint32 {
-	b := uint32(m.Perm())
-	if m&fs.ModeSetuid != 0 {
-		b |= 0o4000
-	}
-	if m&fs.ModeSetgid != 0 {
-		b |= 0o2000
-	}
-	if m&fs.ModeSticky != 0 {
-		b |= 0o1000
-	}
-	return b
-}
+func permBits(m fs.FileMode) uint32 { return conn.UnixMode(m) }
 
 // goMode is the inverse of permBits.
 func goMode(b uint32) fs.FileMode {

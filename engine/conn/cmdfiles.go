@@ -106,7 +106,7 @@ func writeScript(p string, opts WriteOpts) string {
 	b.WriteString("trap 'rm -f -- \"$t\"' EXIT\numask 077\ncat > \"$t\"\n")
 	b.WriteString("sync -- \"$t\" 2>/dev/null || sync\n")
 	if opts.Mode != 0 {
-		fmt.Fprintf(&b, "chmod %04o -- \"$t\"\n", unixMode(opts.Mode))
+		fmt.Fprintf(&b, "chmod %04o -- \"$t\"\n", UnixMode(opts.Mode))
 	} else {
 		b.WriteString("if [ -e \"$p\" ]; then chmod --reference=\"$p\" -- \"$t\"; else chmod 0644 -- \"$t\"; fi\n")
 	}

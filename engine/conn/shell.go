@@ -101,8 +101,9 @@ func randHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// unixMode converts a Go file mode to the octal mode chmod expects.
-func unixMode(m fs.FileMode) uint32 {
+// UnixMode converts a Go file mode to the octal mode chmod expects
+// (setuid/setgid/sticky included); modules use it too.
+func UnixMode(m fs.FileMode) uint32 {
 	u := uint32(m.Perm())
 	if m&fs.ModeSetuid != 0 {
 		u |= 0o4000
