@@ -71,18 +71,11 @@ func (l *Loader) LoadPlaybook(path string) *Playbook {
 }
 
 func (l *Loader) loadPlays(path, playbookDir string) []*Play {
-	abs, _ := filepath.Abs(path)
-	if l.loading[abs] {
-		l.Diags.Addf(diag.Pos{File: path}, "import_playbook cycle: %s imports itself", path)
+	root, ok := l.open(path, diag.Pos{File: path}, "import_playbook cycle: %s imports itself")
+	if !ok {
 		return nil
 	}
-	l.loading[abs] = true
-	defer delete(l.loading, abs)
-	root, d := parseFile(path)
-	if d != nil {
-		l.Diags.Add(d)
-		return nil
-	}
+	defer l.close(path)
 	if root == nil {
 		l.Diags.Addf(diag.Pos{File: path}, "playbook is empty; expected a list of plays")
 		return nil
@@ -92,6 +85,7 @@ func (l *Loader) loadPlays(path, playbookDir string) []*Play {
 		return nil
 	}
 	var plays []*Play
+	abs, _ := filepath.Abs(path)
 	dir := filepath.Dir(abs)
 	for _, item := range root.Content {
 		item = resolveAlias(item)
@@ -337,20 +331,37 @@ func (l *Loader) serial(file string, v *yaml.Node) []any {
 	return items
 }
 
-// loadTaskFile loads a task list file (tasks/main.yml, an include).
-func (l *Loader) loadTaskFile(c *ctx, path string, at diag.Pos) []*Task {
+// open parses a playbook or task file and marks it as being loaded, so a
+// file that imports itself (directly or not) is reported at `at` with
+// cycleMsg instead of recursing forever. ok is false when the caller must
+// stop; otherwise it must call close(path) when done.
+func (l *Loader) open(path string, at diag.Pos, cycleMsg string) (root *yaml.Node, ok bool) {
 	abs, _ := filepath.Abs(path)
 	if l.loading[abs] {
-		l.Diags.Addf(at, "include cycle: %s includes itself", path)
-		return nil
+		l.Diags.Addf(at, cycleMsg, path)
+		return nil, false
 	}
-	l.loading[abs] = true
-	defer delete(l.loading, abs)
 	root, d := parseFile(path)
 	if d != nil {
 		l.Diags.Add(d)
+		return nil, false
+	}
+	l.loading[abs] = true
+	return root, true
+}
+
+func (l *Loader) close(path string) {
+	abs, _ := filepath.Abs(path)
+	delete(l.loading, abs)
+}
+
+// loadTaskFile loads a task list file (tasks/main.yml, an include).
+func (l *Loader) loadTaskFile(c *ctx, path string, at diag.Pos) []*Task {
+	root, ok := l.open(path, at, "include cycle: %s includes itself")
+	if !ok {
 		return nil
 	}
+	defer l.close(path)
 	if root == nil {
 		return nil
 	}
