@@ -16,18 +16,6 @@ import (
 	"github.com/playbook/play/engine/conn"
 )
 
-// ftConn is a real local connection to this machine; the file modules are
-// tested against real files in t.TempDir().
-func ftConn(t *testing.T) conn.Conn {
-	t.Helper()
-	c, err := conn.Dial(context.Background(), conn.Options{Host: "local", Connection: "local"})
-	if err != nil {
-		t.Fatalf("local connection: %v", err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
 // ftEnv is where controller-side files (files/, templates/) live for a test.
 type ftEnv struct {
 	t    *testing.T
@@ -37,7 +25,7 @@ type ftEnv struct {
 }
 
 func newFTEnv(t *testing.T) *ftEnv {
-	return &ftEnv{t: t, c: ftConn(t), ctrl: t.TempDir(), vars: map[string]string{}}
+	return &ftEnv{t: t, c: sysLocal(t), ctrl: t.TempDir(), vars: map[string]string{}}
 }
 
 // run normalizes args like the engine does and runs the module.

@@ -8,7 +8,8 @@ import (
 	"github.com/playbook/play/engine/conn"
 )
 
-// sysLocal dials this machine with the engine's local connection.
+// sysLocal dials this machine with the engine's local connection; module
+// tests run against real files and commands here.
 func sysLocal(t *testing.T) conn.Conn {
 	t.Helper()
 	c, err := conn.Dial(context.Background(), conn.Options{Host: "local", Connection: "local"})
