@@ -139,3 +139,16 @@ func cmdStdin(args map[string]any) *string {
 	}
 	return &s
 }
+
+// cmdRunParams are the parameters command and shell share: the guards
+// (chdir, creates, removes) and input/output handling cmdExecute applies.
+func cmdRunParams() []Param {
+	return []Param{
+		{Name: "chdir", Type: TypePath, Help: "change into this directory first"},
+		{Name: "creates", Type: TypePath, Help: "a path or glob; when it exists the command is not run"},
+		{Name: "removes", Type: TypePath, Help: "a path or glob; when it does not exist the command is not run"},
+		{Name: "stdin", Help: "text fed to the command's standard input"},
+		{Name: "stdin_add_newline", Type: TypeBool, Default: true, Help: "append a newline to stdin"},
+		{Name: "strip_empty_ends", Type: TypeBool, Default: true, Help: "strip trailing newlines from stdout/stderr"},
+	}
+}

@@ -17,16 +17,10 @@ func (*commandModule) Spec() *Spec {
 		Name:     "command",
 		FreeForm: true,
 		Doc:      "Run a program with arguments on the target, without shell processing",
-		Params: []Param{
+		Params: append([]Param{
 			{Name: "cmd", Help: "the command line, split into words like a shell would (no expansion)"},
 			{Name: "argv", Type: TypeList, Elem: TypeStr, Help: "the program and its arguments as a list"},
-			{Name: "chdir", Type: TypePath, Help: "change into this directory first"},
-			{Name: "creates", Type: TypePath, Help: "a path or glob; when it exists the command is not run"},
-			{Name: "removes", Type: TypePath, Help: "a path or glob; when it does not exist the command is not run"},
-			{Name: "stdin", Help: "text fed to the command's standard input"},
-			{Name: "stdin_add_newline", Type: TypeBool, Default: true, Help: "append a newline to stdin"},
-			{Name: "strip_empty_ends", Type: TypeBool, Default: true, Help: "strip trailing newlines from stdout/stderr"},
-		},
+		}, cmdRunParams()...),
 		MutuallyExclusive: [][]string{{"cmd", "argv"}},
 		RequiredOneOf:     [][]string{{"cmd", "argv"}},
 	}

@@ -13,16 +13,10 @@ func (*shellModule) Spec() *Spec {
 		Name:     "shell",
 		FreeForm: true,
 		Doc:      "Run a command line through /bin/sh (or another shell) on the target",
-		Params: []Param{
+		Params: append([]Param{
 			{Name: "cmd", Help: "the shell command line"},
-			{Name: "chdir", Type: TypePath, Help: "change into this directory first"},
-			{Name: "creates", Type: TypePath, Help: "a path or glob; when it exists the command is not run"},
-			{Name: "removes", Type: TypePath, Help: "a path or glob; when it does not exist the command is not run"},
-			{Name: "stdin", Help: "text fed to the command's standard input"},
-			{Name: "stdin_add_newline", Type: TypeBool, Default: true, Help: "append a newline to stdin"},
-			{Name: "strip_empty_ends", Type: TypeBool, Default: true, Help: "strip trailing newlines from stdout/stderr"},
 			{Name: "executable", Type: TypePath, Help: "the shell to use instead of /bin/sh (e.g. /bin/bash)"},
-		},
+		}, cmdRunParams()...),
 		RequiredOneOf: [][]string{{"cmd"}},
 	}
 }
