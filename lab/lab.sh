@@ -42,6 +42,7 @@ IMAGE_PACKAGES=(
 	ca-certificates python3 python3-apt python3-pymysql
 	mariadb-server mariadb-client mariadb-backup galera-4 sysbench
 	firewalld nftables netbase apache2
+	dnf dnf-plugins-core rpm createrepo-c
 )
 
 log() { printf 'lab: %s\n' "$*" >&2; }
