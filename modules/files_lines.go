@@ -1,6 +1,11 @@
 package modules
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/playbook/play/engine/pyre"
+)
 
 // The pure text transformations of lineinfile and blockinfile, kept apart
 // from I/O so Ansible's documented behaviours are table-tested directly.
@@ -28,12 +33,12 @@ func endsWithEOL(l string) bool { return strings.HasSuffix(l, "\n") || strings.H
 
 // lineSpec is lineinfile's input, already validated.
 type lineSpec struct {
-	Regexp       *pyRegex // nil when not given
-	Search       *string  // search_string, nil when not given
+	Regexp       *pyre.Line // nil when not given
+	Search       *string    // search_string, nil when not given
 	Line         string
 	InsertAfter  string // "", "EOF", "BOF" or a regex
 	InsertBefore string // "", "BOF" or a regex
-	insRe        *pyRegex
+	insRe        *pyre.Line
 	Backrefs     bool
 	Firstmatch   bool
 }
@@ -51,7 +56,7 @@ func linePresent(lines []string, s lineSpec) ([]string, string, error) {
 	var mline string
 	if s.Regexp != nil {
 		for i, l := range lines {
-			if mm, text := s.Regexp.find(l); mm != nil {
+			if mm, text := s.Regexp.Find(l); mm != nil {
 				idx0, m, mline, matched = i, mm, text, true
 				if s.Firstmatch {
 					break
@@ -73,7 +78,7 @@ func linePresent(lines []string, s lineSpec) ([]string, string, error) {
 		for i, l := range lines {
 			if stripEOL(l) == s.Line {
 				idx0 = i
-			} else if s.insRe != nil && s.insRe.matches(l) {
+			} else if s.insRe != nil && s.insRe.Matches(l) {
 				if s.InsertAfter != "" {
 					idx1 = i + 1
 				} else {
@@ -95,10 +100,11 @@ func linePresent(lines []string, s lineSpec) ([]string, string, error) {
 	case idx0 != -1:
 		nl := s.Line
 		if s.Backrefs && m != nil {
-			var err error
-			if nl, err = expandPy(s.Line, s.Regexp, mline, m); err != nil {
-				return nil, "", err
+			b, err := pyre.Expand(nil, s.Line, s.Regexp.Regexp(), mline, m)
+			if err != nil {
+				return nil, "", fmt.Errorf("line: %w", err)
 			}
+			nl = string(b)
 		}
 		if !strings.HasSuffix(nl, "\n") {
 			nl += "\n"
@@ -150,7 +156,7 @@ func lineAbsent(lines []string, s lineSpec) ([]string, int) {
 		var hit bool
 		switch {
 		case s.Regexp != nil:
-			hit = s.Regexp.matches(l)
+			hit = s.Regexp.Matches(l)
 		case s.Search != nil:
 			hit = strings.Contains(l, *s.Search)
 		default:
@@ -172,7 +178,7 @@ type blockSpec struct {
 	Present        bool
 	InsertAfter    string // "", "EOF" or a regex
 	InsertBefore   string // "", "BOF" or a regex
-	insRe          *pyRegex
+	insRe          *pyre.Line
 	AppendNewline  bool
 	PrependNewline bool
 }
@@ -210,7 +216,7 @@ func blockApply(content string, s blockSpec) (string, string) {
 		n0 = -1
 		if s.insRe != nil {
 			for i, l := range lines {
-				if s.insRe.matches(l) {
+				if s.insRe.Matches(l) {
 					n0 = i
 				}
 			}

@@ -3,6 +3,8 @@ package modules
 import (
 	"context"
 	"fmt"
+
+	"github.com/playbook/play/engine/pyre"
 )
 
 func init() { Register(&lineinfileModule{}) }
@@ -84,7 +86,7 @@ func lineSpecFromArgs(args map[string]any) (lineSpec, error) {
 		s.Search = &ss
 	}
 	if Has(args, "regexp") {
-		re, err := compilePyRegex(Str(args, "regexp"))
+		re, err := pyre.CompileLine(Str(args, "regexp"))
 		if err != nil {
 			return s, err
 		}
@@ -104,7 +106,7 @@ func lineSpecFromArgs(args map[string]any) (lineSpec, error) {
 }
 
 // anchorRe compiles the insertafter/insertbefore regex, which BOF/EOF are not.
-func anchorRe(after, before string) (*pyRegex, error) {
+func anchorRe(after, before string) (*pyre.Line, error) {
 	expr := ""
 	switch {
 	case after != "" && after != "EOF" && after != "BOF":
@@ -114,5 +116,5 @@ func anchorRe(after, before string) (*pyRegex, error) {
 	default:
 		return nil, nil
 	}
-	return compilePyRegex(expr)
+	return pyre.CompileLine(expr)
 }

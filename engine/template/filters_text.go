@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"github.com/playbook/play/engine/shellquote"
 	"hash"
 	"os"
 	"regexp"
@@ -16,6 +15,9 @@ import (
 	"sync"
 
 	"github.com/nikolalohinski/gonja/v2/exec"
+
+	"github.com/playbook/play/engine/pyre"
+	"github.com/playbook/play/engine/shellquote"
 )
 
 // textIn converts a filter input to a string (numbers etc. are printed).
@@ -41,8 +43,8 @@ func stringFilter(f func(string) string) filterFunc {
 // used for every host.
 var regexCache sync.Map
 
-// compileRegex translates a Python pattern to RE2 and compiles it with the
-// flags Ansible's regex filters accept.
+// compileRegex translates a Python pattern to RE2 (engine/pyre) and
+// compiles it with the flags Ansible's regex filters accept.
 func compileRegex(pattern string, ignorecase, multiline bool) (*regexp.Regexp, error) {
 	flags := ""
 	if ignorecase {
@@ -51,65 +53,16 @@ func compileRegex(pattern string, ignorecase, multiline bool) (*regexp.Regexp, e
 	if multiline {
 		flags += "m"
 	}
-	src := pattern
-	if flags != "" {
-		src = "(?" + flags + ")" + pattern
-	}
-	if r, ok := regexCache.Load(src); ok {
+	key := flags + "\x00" + pattern
+	if r, ok := regexCache.Load(key); ok {
 		return r.(*regexp.Regexp), nil
 	}
-	re, err := regexp.Compile(src)
+	re, err := pyre.Compile(pattern, flags)
 	if err != nil {
-		return nil, failf("invalid regular expression %q (Go RE2 syntax: no lookaround or backreferences): %v", pattern, err)
+		return nil, failf("%v", err)
 	}
-	regexCache.Store(src, re)
+	regexCache.Store(key, re)
 	return re, nil
-}
-
-// pyReplacement converts a Python re.sub replacement (\1, \g<1>, \g<name>,
-// \n) into Go's Expand syntax (${1}, ${name}); literal $ is escaped.
-func pyReplacement(r string) string {
-	var b strings.Builder
-	for i := 0; i < len(r); i++ {
-		c := r[i]
-		switch {
-		case c == '$':
-			b.WriteString("$$")
-		case c == '\\' && i+1 < len(r):
-			n := r[i+1]
-			switch {
-			case n >= '0' && n <= '9':
-				j := i + 1
-				for j < len(r) && j < i+3 && r[j] >= '0' && r[j] <= '9' {
-					j++
-				}
-				b.WriteString("${" + r[i+1:j] + "}")
-				i = j - 1
-			case n == 'g' && i+2 < len(r) && r[i+2] == '<':
-				end := strings.IndexByte(r[i+3:], '>')
-				if end < 0 {
-					b.WriteByte(c)
-					continue
-				}
-				b.WriteString("${" + r[i+3:i+3+end] + "}")
-				i = i + 3 + end
-			case n == 'n':
-				b.WriteByte('\n')
-				i++
-			case n == 't':
-				b.WriteByte('\t')
-				i++
-			case n == '\\':
-				b.WriteByte('\\')
-				i++
-			default:
-				b.WriteByte(c)
-			}
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }
 
 // regex_replace(pattern, replacement=”, ignorecase=False, multiline=False, count=0)
@@ -122,7 +75,7 @@ func filterRegexReplace(_ *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exe
 	if err != nil {
 		return exec.AsValue(err)
 	}
-	repl := pyReplacement(argString(p, 1, "replacement", ""))
+	repl := argString(p, 1, "replacement", "")
 	count := argInt(p, 4, "count", 0)
 	var b []byte
 	last := 0
@@ -131,7 +84,9 @@ func filterRegexReplace(_ *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exe
 			break
 		}
 		b = append(b, s[last:m[0]]...)
-		b = re.ExpandString(b, repl, s, m)
+		if b, err = pyre.Expand(b, repl, re, s, m); err != nil {
+			return fail("regex_replace: replacement %q: %v", repl, err)
+		}
 		last = m[1]
 	}
 	b = append(b, s[last:]...)
@@ -160,16 +115,14 @@ func filterRegexSearch(_ *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exec
 	var out []any
 	for _, g := range p.Args[1:] {
 		spec := g.String()
-		var name string
-		switch {
-		case strings.HasPrefix(spec, `\g<`) && strings.HasSuffix(spec, ">"):
-			name = spec[3 : len(spec)-1]
-		case strings.HasPrefix(spec, `\`):
-			name = spec[1:]
-		default:
-			return fail("regex_search: unknown group argument %q", spec)
+		if !strings.HasPrefix(spec, `\`) {
+			return fail("regex_search: unknown group argument %q (want '\\1' or '\\g<name>')", spec)
 		}
-		out = append(out, string(re.ExpandString(nil, "${"+name+"}", s, m)))
+		b, err := pyre.Expand(nil, spec, re, s, m)
+		if err != nil {
+			return fail("regex_search: group argument %q: %v", spec, err)
+		}
+		out = append(out, string(b))
 	}
 	return exec.AsValue(out)
 }
