@@ -13,13 +13,9 @@ import (
 
 // map(filter, *args) | map(attribute='a.b', default=x)
 func filterMap(e *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exec.Value {
-	x, errv := in2go(in)
+	items, errv := listIn(in, "map")
 	if errv != nil {
 		return errv
-	}
-	items, ok := asList(x)
-	if !ok {
-		return fail("map: cannot iterate over %s", typeName(x))
 	}
 	out := make([]any, 0, len(items))
 	if len(p.Args) == 0 {
@@ -84,30 +80,11 @@ func runTest(e *exec.Evaluator, name string, v *exec.Value, args []*exec.Value, 
 
 func selectFilter(want bool) filterFunc {
 	return func(e *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exec.Value {
-		x, errv := in2go(in)
+		items, errv := listIn(in, "select/reject")
 		if errv != nil {
 			return errv
 		}
-		items, ok := asList(x)
-		if !ok {
-			return fail("cannot select from %s", typeName(x))
-		}
-		name := ""
-		var targs []*exec.Value
-		if len(p.Args) > 0 {
-			name, targs = p.Args[0].String(), p.Args[1:]
-		}
-		out := make([]any, 0, len(items))
-		for _, item := range items {
-			ok, err := runTest(e, name, exec.AsValue(item), targs, p.KwArgs)
-			if err != nil {
-				return exec.AsValue(err)
-			}
-			if ok == want {
-				out = append(out, item)
-			}
-		}
-		return exec.AsValue(out)
+		return selectItems(e, items, p.Args, p.KwArgs, want, func(item any) *exec.Value { return exec.AsValue(item) })
 	}
 }
 
@@ -115,53 +92,50 @@ func selectFilter(want bool) filterFunc {
 // to the test as undefined, so 'defined'/'undefined' work on it.
 func selectAttrFilter(want bool) filterFunc {
 	return func(e *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exec.Value {
-		x, errv := in2go(in)
+		items, errv := listIn(in, "selectattr/rejectattr")
 		if errv != nil {
 			return errv
-		}
-		items, ok := asList(x)
-		if !ok {
-			return fail("cannot select from %s", typeName(x))
 		}
 		if len(p.Args) == 0 {
 			return fail("selectattr/rejectattr require an attribute name")
 		}
 		attr := p.Args[0].String()
-		name := ""
-		var targs []*exec.Value
-		if len(p.Args) > 1 {
-			name, targs = p.Args[1].String(), p.Args[2:]
-		}
-		out := make([]any, 0, len(items))
-		for _, item := range items {
-			v, found := attrPath(item, attr)
-			var val *exec.Value
-			if found {
-				val = exec.AsValue(v)
-			} else {
-				val = exec.AsValue(&UndefinedError{Name: "item." + attr, Attr: attr})
+		return selectItems(e, items, p.Args[1:], p.KwArgs, want, func(item any) *exec.Value {
+			if v, found := attrPath(item, attr); found {
+				return exec.AsValue(v)
 			}
-			ok, err := runTest(e, name, val, targs, p.KwArgs)
-			if err != nil {
-				return exec.AsValue(err)
-			}
-			if ok == want {
-				out = append(out, item)
-			}
-		}
-		return exec.AsValue(out)
+			return exec.AsValue(&UndefinedError{Name: "item." + attr, Attr: attr})
+		})
 	}
+}
+
+// selectItems keeps the items for which the test named by args[0] (with
+// the rest of args as its arguments; none means truthiness) gives want on
+// the value probe picks from the item.
+func selectItems(e *exec.Evaluator, items []any, args []*exec.Value, kwargs map[string]*exec.Value, want bool, probe func(any) *exec.Value) *exec.Value {
+	name := ""
+	var targs []*exec.Value
+	if len(args) > 0 {
+		name, targs = args[0].String(), args[1:]
+	}
+	out := make([]any, 0, len(items))
+	for _, item := range items {
+		ok, err := runTest(e, name, probe(item), targs, kwargs)
+		if err != nil {
+			return exec.AsValue(err)
+		}
+		if ok == want {
+			out = append(out, item)
+		}
+	}
+	return exec.AsValue(out)
 }
 
 // unique keeps the first occurrence of each value, in order.
 func filterUnique(_ *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exec.Value {
-	x, errv := in2go(in)
+	items, errv := listIn(in, "unique")
 	if errv != nil {
 		return errv
-	}
-	items, ok := asList(x)
-	if !ok {
-		return fail("unique: cannot iterate over %s", typeName(x))
 	}
 	attr := argString(p, -1, "attribute", "")
 	out := make([]any, 0, len(items))
@@ -188,13 +162,9 @@ func filterUnique(_ *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exec.Valu
 
 // sort(reverse=false, case_sensitive=false, attribute=None); stable.
 func filterSort(_ *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exec.Value {
-	x, errv := in2go(in)
+	items, errv := listIn(in, "sort")
 	if errv != nil {
 		return errv
-	}
-	items, ok := asList(x)
-	if !ok {
-		return fail("sort: cannot iterate over %s", typeName(x))
 	}
 	reverse := argBool(p, 0, "reverse", false)
 	cs := argBool(p, 1, "case_sensitive", false)
@@ -420,13 +390,9 @@ func filterLast(_ *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) *exec.Value 
 
 // first/last of an empty sequence is undefined in Jinja, hence an error.
 func firstLast(in *exec.Value, first bool) *exec.Value {
-	x, errv := in2go(in)
+	l, errv := listIn(in, "first/last")
 	if errv != nil {
 		return errv
-	}
-	l, ok := asList(x)
-	if !ok {
-		return fail("first/last: cannot iterate over %s", typeName(x))
 	}
 	if len(l) == 0 {
 		return exec.AsValue(&UndefinedError{Name: "first/last of an empty sequence"})
@@ -438,13 +404,9 @@ func firstLast(in *exec.Value, first bool) *exec.Value {
 }
 
 func filterList(_ *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) *exec.Value {
-	x, errv := in2go(in)
+	l, errv := listIn(in, "list")
 	if errv != nil {
 		return errv
-	}
-	l, ok := asList(x)
-	if !ok {
-		return fail("list: cannot iterate over %s", typeName(x))
 	}
 	return exec.AsValue(append([]any{}, l...))
 }
@@ -467,13 +429,9 @@ func filterLength(_ *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) *exec.Valu
 
 // join(d=”, attribute=None)
 func filterJoin(_ *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exec.Value {
-	x, errv := in2go(in)
+	l, errv := listIn(in, "join")
 	if errv != nil {
 		return errv
-	}
-	l, ok := asList(x)
-	if !ok {
-		return fail("join: cannot iterate over %s", typeName(x))
 	}
 	sep := argString(p, 0, "d", "")
 	attr := argString(p, 1, "attribute", "")
@@ -552,4 +510,18 @@ func filterReverse(_ *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) *exec.Val
 		out[len(l)-1-i] = v
 	}
 	return exec.AsValue(out)
+}
+
+// listIn is a list filter's input as Go values; anything that is not a
+// list is the filter's error, named after it.
+func listIn(in *exec.Value, filter string) ([]any, *exec.Value) {
+	x, errv := in2go(in)
+	if errv != nil {
+		return nil, errv
+	}
+	items, ok := asList(x)
+	if !ok {
+		return nil, fail("%s: cannot iterate over %s", filter, typeName(x))
+	}
+	return items, nil
 }
