@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"github.com/playbook/play/engine/yamlx"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -205,12 +206,8 @@ func (inv *Inventory) dirVars(dirs []*varsDir, kind varsKind, name string) map[s
 // mergeMaps returns a new map with b's keys over a's (top level only).
 func mergeMaps(a, b map[string]any) map[string]any {
 	out := make(map[string]any, len(a)+len(b))
-	for k, v := range a {
-		out[k] = v
-	}
-	for k, v := range b {
-		out[k] = v
-	}
+	maps.Copy(out, a)
+	maps.Copy(out, b)
 	return out
 }
 

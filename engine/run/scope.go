@@ -1,6 +1,10 @@
 package run
 
-import "github.com/playbook/play/engine/playbook"
+import (
+	"maps"
+
+	"github.com/playbook/play/engine/playbook"
+)
 
 // scope is what enclosing blocks, includes, roles and the play pass down
 // to a task: conditions and tags that also apply, variables, become and
@@ -64,12 +68,8 @@ func (s *scope) withTask(t *playbook.Task) *scope {
 
 func mergeMaps(a, b map[string]any) map[string]any {
 	out := make(map[string]any, len(a)+len(b))
-	for k, v := range a {
-		out[k] = v
-	}
-	for k, v := range b {
-		out[k] = v
-	}
+	maps.Copy(out, a)
+	maps.Copy(out, b)
 	return out
 }
 
