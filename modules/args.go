@@ -39,6 +39,7 @@ func isTemplated(v any) bool {
 func Normalize(spec *Spec, args map[string]any, static bool) (map[string]any, []*ArgError) {
 	var errs []*ArgError
 	out := make(map[string]any, len(spec.Params))
+	invalid := map[string]bool{}
 	keys := make([]string, 0, len(args))
 	for k := range args {
 		keys = append(keys, k)
@@ -72,13 +73,15 @@ func Normalize(spec *Spec, args map[string]any, static bool) (map[string]any, []
 		cv, err := coerce(p, v)
 		if err != nil {
 			errs = append(errs, &ArgError{Param: k, Msg: fmt.Sprintf("module %s: parameter '%s': %v", spec.Name, k, err)})
+			// Given, just wrong: not "missing" as well below.
+			invalid[p.Name] = true
 			continue
 		}
 		out[p.Name] = cv
 	}
 	for i := range spec.Params {
 		p := &spec.Params[i]
-		if _, set := out[p.Name]; set {
+		if _, set := out[p.Name]; set || invalid[p.Name] {
 			continue
 		}
 		if p.Required {

@@ -33,6 +33,7 @@ func (*reposyncModule) Spec() *Spec {
 			{Name: "conf_file", Type: TypePath, Help: "the dnf configuration file (-c)"},
 			{Name: "releasever", Help: "the $releasever to use"},
 			{Name: "disable_plugin", Type: TypeList, Elem: TypeStr, Help: "dnf plugins to disable (reposync itself is one: never '*')"},
+			{Name: "update_cache", Type: TypeBool, Default: true, Help: "fetch the repositories' metadata anew (--refresh) instead of trusting dnf's cache"},
 		},
 	}
 }
@@ -48,6 +49,12 @@ func reposyncArgs(args map[string]any, repos []string) []string {
 	}
 	for _, p := range List(args, "disable_plugin") {
 		o = append(o, "--disableplugin="+p)
+	}
+	// A mirror exists to follow its upstream: dnf's cached metadata
+	// (metadata_expire, 48 h by default) would hide a package published
+	// since the last sync, and the next sync would report "no change".
+	if Bool(args, "update_cache") {
+		o = append(o, "--refresh")
 	}
 	o = append(o, "reposync", "-p", Str(args, "download_path"))
 	for _, r := range repos {

@@ -235,7 +235,19 @@ func sysctlScenario(t *testing.T, c conn.Conn, file string) {
 
 func TestSysctlInNetworkNamespace(t *testing.T) {
 	c := sysctlNetns(t)
+	keys := []string{"net/core/somaxconn", "net/ipv4/tcp_rmem", "net/ipv4/tcp_fin_timeout"}
+	before := map[string]string{}
+	for _, k := range keys {
+		b, _ := os.ReadFile("/proc/sys/" + k)
+		before[k] = string(b)
+	}
 	sysctlScenario(t, c, filepath.Join(t.TempDir(), "90-play.conf"))
+	// The values were set for real, in the namespace only.
+	for _, k := range keys {
+		if b, _ := os.ReadFile("/proc/sys/" + k); string(b) != before[k] {
+			t.Errorf("this machine's %s changed: %q -> %q", k, before[k], b)
+		}
+	}
 }
 
 // sysLabHost picks a sys-* lab host (lab/lab.sh up 2 --prefix sys), or
@@ -301,6 +313,13 @@ func TestSysctlGlobalKeysFileOnly(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(file); !strings.HasPrefix(string(b), "fs.file-max = 100000") {
 		t.Errorf("check mode wrote: %q", b)
+	}
+	// Check mode may predict the running value without touching it.
+	live := map[string]any{"name": "fs.file-max", "value": "2097153", "sysctl_file": file, "sysctl_set": true}
+	res = sysRunModuleOn(t, c, "sysctl", live, true, nil)
+	if !res.Changed || res.Failed || len(res.Diffs) != 2 || res.Diffs[1].AfterState["value"] != "2097153" ||
+		res.Diffs[1].BeforeState["value"] != strings.TrimSpace(string(origMax)) {
+		t.Errorf("check with sysctl_set: %+v", res)
 	}
 	if res := sysRunModuleOn(t, c, "sysctl", args, false, nil); !res.Changed {
 		t.Errorf("apply: %+v", res)
