@@ -31,7 +31,7 @@ test: lint build
 	lab/lab.sh deps
 	lab/lab.sh up $(N)
 	lab/lab.sh up 2 --prefix db --group db
-	PLAY_LAB_TEST=big PLAY_LAB_INVENTORY=$(LAB_INV) PLAY_BIN=$(CURDIR)/$(BIN) $(GO) test -p 1 -tags $(TAGS) -count=1 -timeout 40m ./... ; \
+	PLAY_LAB_TEST=big PLAY_LAB_INVENTORY=$(LAB_INV) PLAY_BIN=$(CURDIR)/$(BIN) $(GO) test -p 1 -tags $(TAGS) -count=1 -timeout 70m ./... ; \
 	  rc=$$?; lab/lab.sh down; exit $$rc
 
 deps:

@@ -361,18 +361,32 @@ write_identity() { # NAME
 }
 
 # /etc/hosts on every running host lists every lab host (hosts come and go).
+# The lab owns one marked block of each host's /etc/hosts; lines a playbook
+# added outside it (a mirror's name, say) survive hosts coming and going.
+# A file without the block (the image's, or an older lab's) is replaced.
 write_hosts_files() {
-	local name group ip image body
-	body=$(printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n%s\tplaybr0-gateway\n' "$BRIDGE_ADDR")
+	local name group ip image block f
+	block=$(printf '%s\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n%s\tplaybr0-gateway' \
+		"$HOSTS_BEGIN" "$BRIDGE_ADDR")
 	while IFS=$'\t' read -r name group ip image; do
-		body+=$'\n'"$ip"$'\t'"$name"
+		if [[ -n $name ]]; then block+=$'\n'"$ip"$'\t'"$name"; fi
 	done <<<"$(state_lines)"
+	block+=$'\n'"$HOSTS_END"
 	while IFS=$'\t' read -r name group ip image; do
 		[[ -n $name && -d $HOSTS_DIR/$name/root/etc ]] || continue
 		mountpoint -q "$HOSTS_DIR/$name/root" || continue
-		printf '%s\n' "$body" >"$HOSTS_DIR/$name/root/etc/hosts"
+		f=$HOSTS_DIR/$name/root/etc/hosts
+		{
+			printf '%s\n' "$block"
+			if grep -qxF "$HOSTS_BEGIN" "$f" 2>/dev/null; then
+				sed "/^$HOSTS_BEGIN\$/,/^$HOSTS_END\$/d" "$f"
+			fi
+		} >"$f.lab.$$"
+		mv "$f.lab.$$" "$f"
 	done <<<"$(state_lines)"
 }
+HOSTS_BEGIN='# BEGIN play-lab hosts (lab.sh rewrites this block)'
+HOSTS_END='# END play-lab hosts'
 
 start_host() { # NAME
 	local name=$1 h=$HOSTS_DIR/$1
