@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 )
 
 func init() { Register(&sysbenchModule{}) }
@@ -40,7 +41,11 @@ func (*sysbenchModule) Spec() *Spec {
 			{Name: "min_tps", Type: TypeFloat, Help: "fail when transactions per second are below"},
 			{Name: "max_p95_ms", Type: TypeFloat, Help: "fail when the latency percentile (ms) is above"},
 			{Name: "max_errors", Type: TypeInt, Help: "fail when ignored errors are above"},
+			{Name: "results_dir", Type: TypePath, Help: "run: save the figures as JSON in a new file in this directory on the control machine (TEST-THREADSt-UTCTIME.json)"},
+			{Name: "results_file", Type: TypePath, Help: "run: save the figures as JSON in this file on the control machine"},
+			{Name: "label", Help: "a name for this set-up, saved with the figures (shown by play sysbench compare)"},
 		},
+		MutuallyExclusive: [][]string{{"results_dir", "results_file"}},
 	}
 }
 
@@ -86,6 +91,7 @@ func (*sysbenchModule) Run(ctx context.Context, t *Task) (*Result, error) {
 		res.Msg = "skipped in check mode: would run " + shown
 		return res, nil
 	}
+	started := time.Now()
 	o, err := sysRun(ctx, t, "sysbench "+sysQuote(test)+" --config-file=/dev/stdin "+command, strings.NewReader(sysbenchConfig(t.Args)), cEnv)
 	if err != nil {
 		return nil, err
@@ -129,6 +135,16 @@ func (*sysbenchModule) Run(ctx context.Context, t *Task) (*Result, error) {
 	}
 	if Has(t.Args, "max_errors") && rep.Errors > int64(Int(t.Args, "max_errors")) {
 		missed = append(missed, fmt.Sprintf("errors %d is above max_errors %d", rep.Errors, Int(t.Args, "max_errors")))
+	}
+	// Saved even when a threshold is missed: that run is the one most
+	// worth comparing. The file is on the control machine, not a change
+	// to any host, so it does not make the task changed.
+	if path := sysbenchResultsPath(t.Args, started); path != "" {
+		if err := newSysbenchResults(t, rep, o.stdout, started).save(path); err != nil {
+			return failf("saving the results: %v", err), nil
+		}
+		res.Data["results_file"] = path
+		res.Msg += "; saved to " + path
 	}
 	if len(missed) > 0 {
 		res.Failed = true
