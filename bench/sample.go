@@ -17,4 +17,21 @@ type Sample struct {
 	TreePeakMB float64 `json:"tree_peak_pss_mb"`
 	TreeProcs  int     `json:"tree_peak_procs"`
 	ExitCode   int     `json:"exit_code"`
+	// HostCPUS is the CPU time the lab hosts spent during the run (every
+	// process under their systemd-nspawn, see LabHostsCPU): sshd, shells,
+	// the tools they ran, ansible's Python. On the bench machine the hosts
+	// share the controller's CPUs, so this, not the controller's CPU, is
+	// what decides how many hosts a run can serve; and unlike wall time
+	// it barely moves with the other jobs' load. -1 when not measured.
+	HostCPUS float64 `json:"host_cpu_s"`
+	// Remote is what play asked of the hosts, summed over them (from
+	// PLAY_CONN_STATS); nil for the other tools.
+	Remote *RemoteWork `json:"remote,omitempty"`
+}
+
+// RemoteWork sums play's per-host connection counters (engine/conn Stats).
+type RemoteWork struct {
+	Connections int64 `json:"connections"`
+	Sessions    int64 `json:"exec_sessions"`
+	SFTPOps     int64 `json:"sftp_requests"`
 }

@@ -49,19 +49,39 @@ type Summary struct {
 	TreePeakMB float64 `json:"tree_peak_pss_mb"`
 	// CPUS is the median user+system CPU time of the whole tree.
 	CPUS float64 `json:"median_cpu_s"`
+	// HostCPUS is the median CPU time the lab hosts spent per run (see
+	// Sample.HostCPUS); -1 when not measured.
+	HostCPUS float64 `json:"median_host_cpu_s"`
+	// Remote is play's median remote work per run (nil for other tools).
+	Remote *RemoteWork `json:"remote,omitempty"`
 }
 
 // Summarize computes a Summary from the samples of one tool.
 func Summarize(tool string, samples []Sample, taskRuns int) Summary {
-	var wall, rss, tree, cpu []float64
+	var wall, rss, tree, cpu, host []float64
+	var conns, sessions, sftp []float64
 	for _, s := range samples {
 		wall = append(wall, s.WallS)
 		rss = append(rss, s.MaxRSSMB)
 		tree = append(tree, s.TreePeakMB)
 		cpu = append(cpu, s.UserS+s.SysS)
+		if s.HostCPUS >= 0 {
+			host = append(host, s.HostCPUS)
+		}
+		if s.Remote != nil {
+			conns = append(conns, float64(s.Remote.Connections))
+			sessions = append(sessions, float64(s.Remote.Sessions))
+			sftp = append(sftp, float64(s.Remote.SFTPOps))
+		}
 	}
 	sum := Summary{Tool: tool, Rounds: len(samples), MedianWallS: Median(wall), MaxWallS: Max(wall),
-		TaskRuns: taskRuns, MaxRSSMB: Max(rss), TreePeakMB: Max(tree), CPUS: Median(cpu)}
+		TaskRuns: taskRuns, MaxRSSMB: Max(rss), TreePeakMB: Max(tree), CPUS: Median(cpu), HostCPUS: -1}
+	if len(host) > 0 {
+		sum.HostCPUS = Median(host)
+	}
+	if len(sessions) > 0 {
+		sum.Remote = &RemoteWork{Connections: int64(Median(conns)), Sessions: int64(Median(sessions)), SFTPOps: int64(Median(sftp))}
+	}
 	for i, w := range wall {
 		if i == 0 || w < sum.MinWallS {
 			sum.MinWallS = w

@@ -21,7 +21,7 @@ var Tools = []string{ToolPlay, ToolAnsible, ToolAnsiblePL}
 // memory.
 func WriteTable(w io.Writer, runs []Workload) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight|tabwriter.Debug)
-	fmt.Fprintln(tw, "workload\thosts\tmode\ttool\tmedian s\tmin–max s\ttool/play\tms/task·host\tmaxrss MB\ttree PSS MB\tCPU s\t")
+	fmt.Fprintln(tw, "workload\thosts\tmode\ttool\tmedian s\tmin–max s\ttool/play\tms/task·host\tmaxrss MB\ttree PSS MB\tCPU s\thost CPU s\texec+sftp/host\t")
 	var skipped []Workload
 	for _, r := range runs {
 		if r.Skipped != "" {
@@ -34,9 +34,16 @@ func WriteTable(w io.Writer, runs []Workload) error {
 			if hasPlay && s.Tool != ToolPlay {
 				ratio = FormatRatio(Ratio(play, s))
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%.2f\t%.2f–%.2f\t%s\t%.1f\t%.0f\t%.0f\t%.2f\t\n",
+			hostCPU, remote := "-", "-"
+			if s.HostCPUS >= 0 {
+				hostCPU = fmt.Sprintf("%.2f", s.HostCPUS)
+			}
+			if s.Remote != nil && r.Hosts > 0 {
+				remote = fmt.Sprintf("%.1f+%.1f", float64(s.Remote.Sessions)/float64(r.Hosts), float64(s.Remote.SFTPOps)/float64(r.Hosts))
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%.2f\t%.2f–%.2f\t%s\t%.1f\t%.0f\t%.0f\t%.2f\t%s\t%s\t\n",
 				r.Name, r.Hosts, r.Mode, s.Tool, s.MedianWallS, s.MinWallS, s.MaxWallS, ratio,
-				s.PerTaskHostMS, s.MaxRSSMB, s.TreePeakMB, s.CPUS)
+				s.PerTaskHostMS, s.MaxRSSMB, s.TreePeakMB, s.CPUS, hostCPU, remote)
 		}
 	}
 	if err := tw.Flush(); err != nil {

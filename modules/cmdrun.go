@@ -3,6 +3,7 @@ package modules
 import (
 	"context"
 	"fmt"
+	"path"
 	"strings"
 	"time"
 )
@@ -24,6 +25,9 @@ type cmdCall struct {
 // Returns a non-empty message when the command must not run.
 func cmdGuard(ctx context.Context, t *Task, c *cmdCall) (string, string, error) {
 	check := func(pattern string) (bool, error) {
+		if found, ok := literalExists(ctx, t, c.chdir, pattern); ok {
+			return found, nil
+		}
 		script := "for f in " + sysGlobQuote(pattern) + `; do if [ -e "$f" ] || [ -L "$f" ]; then exit 0; fi; done; exit 1`
 		o, err := sysRunIn(ctx, t, script, c.chdir, nil, nil)
 		if err != nil {
@@ -50,6 +54,28 @@ func cmdGuard(ctx context.Context, t *Task, c *cmdCall) (string, string, error) 
 		}
 	}
 	return "", "", nil
+}
+
+// literalExists answers a creates/removes guard whose pattern is a plain
+// path (no glob, no ~) with the connection's Stat: over SSH an SFTP
+// request instead of an exec session, which costs the host a fork and a
+// shell. ok=false leaves the question to the shell (patterns, and a Stat
+// error such as a permission problem, where the shell's test is the
+// reference). A relative path is relative to chdir, else to where
+// commands start (the login directory), as in the shell.
+func literalExists(ctx context.Context, t *Task, chdir, pattern string) (found, ok bool) {
+	if t.Conn == nil || strings.ContainsAny(pattern, "*?[]~") {
+		return false, false
+	}
+	p := pattern
+	if chdir != "" && !path.IsAbs(p) {
+		p = strings.TrimSuffix(chdir, "/") + "/" + p
+	}
+	fi, err := t.Conn.Stat(ctx, p, t.Become)
+	if err != nil {
+		return false, false
+	}
+	return fi.Exists, true
 }
 
 // cmdExecute runs a command-like call and fills Ansible's return values.

@@ -9,6 +9,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/playbook/play/engine/conn"
 )
 
 func init() { Register(&copyModule{}) }
@@ -67,12 +69,14 @@ func (m copyModule) Run(ctx context.Context, t *Task) (*Result, error) {
 		if strings.HasSuffix(dest, "/") {
 			return failf("can not use content with a dir as dest"), nil
 		}
-		if fi, err := statRemote(ctx, t, dest); err != nil {
+		fi, err := statRemote(ctx, t, dest)
+		if err != nil {
 			return nil, err
-		} else if fi.IsDir {
+		}
+		if fi.IsDir {
 			return failf("can not use content with a dir as dest"), nil
 		}
-		return copyOne(ctx, t, res, dest, data, attrs, false, "")
+		return copyOne(ctx, t, res, dest, fi, data, attrs, false, "")
 	case Bool(t.Args, "remote_src"):
 		return m.remote(ctx, t, res, dest, attrs)
 	}
@@ -95,11 +99,11 @@ func (m copyModule) Run(ctx context.Context, t *Task) (*Result, error) {
 	if attrs.Mode == "preserve" {
 		attrs.Mode = octal(permBits(st.Mode()))
 	}
-	final, planned, err := fileDest(ctx, t, res, dest, path.Base(filepath.ToSlash(local)))
+	final, info, planned, err := fileDest(ctx, t, res, dest, path.Base(filepath.ToSlash(local)))
 	if err != nil {
 		return failf("%v", err), nil
 	}
-	return copyOne(ctx, t, res, final, data, attrs, planned, local)
+	return copyOne(ctx, t, res, final, info, data, attrs, planned, local)
 }
 
 // remote copies a file that is already on the host.
@@ -122,36 +126,43 @@ func (copyModule) remote(ctx context.Context, t *Task, res *Result, dest string,
 	if attrs.Mode == "preserve" {
 		attrs.Mode = octal(permBits(fi.Mode))
 	}
-	final, planned, err := fileDest(ctx, t, res, dest, path.Base(src))
+	final, info, planned, err := fileDest(ctx, t, res, dest, path.Base(src))
 	if err != nil {
 		return failf("%v", err), nil
 	}
-	return copyOne(ctx, t, res, final, data, attrs, planned, src)
+	return copyOne(ctx, t, res, final, info, data, attrs, planned, src)
 }
 
 // fileDest applies Ansible's destination rules for a single source file:
 // an existing directory or a trailing slash means dest/<base>, and a
-// trailing-slash directory that is missing is created.
-func fileDest(ctx context.Context, t *Task, res *Result, dest, base string) (string, bool, error) {
+// trailing-slash directory that is missing is created. When the final
+// path is dest itself, its stat is returned too, so it is not asked again.
+func fileDest(ctx context.Context, t *Task, res *Result, dest, base string) (string, *conn.FileInfo, bool, error) {
 	if strings.HasSuffix(dest, "/") {
 		created, err := ensureDir(ctx, t, res, dest, fileAttrs{Mode: Str(t.Args, "directory_mode")}, false)
-		return path.Join(dest, base), created, err
+		return path.Join(dest, base), nil, created, err
 	}
 	fi, err := statRemote(ctx, t, dest)
 	if err != nil {
-		return "", false, err
+		return "", nil, false, err
 	}
 	if fi.IsDir {
-		return path.Join(dest, base), false, nil
+		return path.Join(dest, base), nil, false, nil
 	}
-	return dest, false, nil
+	return dest, fi, false, nil
 }
 
-func copyOne(ctx context.Context, t *Task, res *Result, dest string, data []byte, attrs fileAttrs, parentPlanned bool, src string) (*Result, error) {
+// copyOne converges one file. info is dest's current stat when the caller
+// just took it (nil: copyOne stats): nothing on the host changes between
+// the two, and each stat is a round trip.
+func copyOne(ctx context.Context, t *Task, res *Result, dest string, info *conn.FileInfo, data []byte, attrs fileAttrs, parentPlanned bool, src string) (*Result, error) {
 	if !Bool(t.Args, "force") {
-		fi, err := statRemote(ctx, t, dest)
-		if err != nil {
-			return nil, err
+		fi := info
+		if fi == nil {
+			var err error
+			if fi, err = statRemote(ctx, t, dest); err != nil {
+				return nil, err
+			}
 		}
 		if fi.Exists {
 			res.Msg = "dest exists and force=no: not replaced"
@@ -161,7 +172,7 @@ func copyOne(ctx context.Context, t *Task, res *Result, dest string, data []byte
 		}
 	}
 	pr, err := putFile(ctx, t, res, putSpec{
-		Path: dest, Data: data, Attrs: attrs, ParentPlanned: parentPlanned,
+		Path: dest, Data: data, Attrs: attrs, ParentPlanned: parentPlanned, Info: info,
 		Backup: Bool(t.Args, "backup"), Validate: Str(t.Args, "validate"),
 	})
 	if err != nil {

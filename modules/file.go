@@ -91,15 +91,23 @@ func (m fileModule) Run(ctx context.Context, t *Task) (*Result, error) {
 			return failf("%v", err), nil
 		}
 	}
-	return m.data(ctx, t, r, p, state)
+	// Unchanged, the path is as the first stat saw it: no second look.
+	known := fi
+	if r.Changed {
+		known = nil
+	}
+	return m.data(ctx, t, r, p, state, known)
 }
 
 // data fills the registered result with the path's final state (or, in
-// check mode, the current one with the desired state).
-func (fileModule) data(ctx context.Context, t *Task, res *Result, p, state string) (*Result, error) {
-	fi, err := statRemote(ctx, t, p)
-	if err != nil {
-		return nil, err
+// check mode, the current one with the desired state). fi is that state
+// when the caller knows it (nothing was changed), else it is read.
+func (fileModule) data(ctx context.Context, t *Task, res *Result, p, state string, fi *conn.FileInfo) (*Result, error) {
+	if fi == nil {
+		var err error
+		if fi, err = statRemote(ctx, t, p); err != nil {
+			return nil, err
+		}
 	}
 	d := statData(fi)
 	for k, v := range res.Data {
@@ -222,8 +230,17 @@ func (fileModule) link(ctx context.Context, t *Task, res *Result, p string, fi *
 		if t.Check {
 			return res, checkIDs(ctx, t, attrs)
 		}
-		if _, err := runRemoteOK(ctx, t, cmd); err != nil {
-			return failf("%v", err), nil
+		done := false
+		if !fi.Exists {
+			// A new link is one request where the connection can.
+			if done, err = symlinkDirect(ctx, t, src, p); done && err != nil {
+				return failf("%v", err), nil
+			}
+		}
+		if !done {
+			if _, err := runRemoteOK(ctx, t, cmd); err != nil {
+				return failf("%v", err), nil
+			}
 		}
 		if fi, err = statRemote(ctx, t, p); err != nil {
 			return nil, err

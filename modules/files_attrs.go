@@ -36,6 +36,10 @@ type attrPlan struct {
 	path          string
 	before, after map[string]any
 	cmds          []string
+	// chmodOnly: the plan is a mode change alone (mode holds it), which
+	// a PathOps connection applies without a command.
+	chmodOnly bool
+	mode      uint32
 }
 
 func (p *attrPlan) changed() bool { return len(p.cmds) > 0 }
@@ -53,6 +57,7 @@ func planAttrs(path string, fi *conn.FileInfo, want fileAttrs) (*attrPlan, error
 		if nm != cur {
 			p.before["mode"], p.after["mode"] = octal(cur), octal(nm)
 			p.cmds = append(p.cmds, "chmod "+octal(nm)+" -- "+shq(path))
+			p.chmodOnly, p.mode = true, nm
 		}
 	}
 	h := ""
@@ -60,10 +65,12 @@ func planAttrs(path string, fi *conn.FileInfo, want fileAttrs) (*attrPlan, error
 		h = "-h "
 	}
 	if want.Owner != "" && !idMatches(want.Owner, fi.Owner, fi.UID) {
+		p.chmodOnly = false
 		p.before["owner"], p.after["owner"] = nameOr(fi.Owner, fi.UID), want.Owner
 		p.cmds = append(p.cmds, "chown "+h+shq(want.Owner)+" -- "+shq(path))
 	}
 	if want.Group != "" && !idMatches(want.Group, fi.Group, fi.GID) {
+		p.chmodOnly = false
 		p.before["group"], p.after["group"] = nameOr(fi.Group, fi.GID), want.Group
 		p.cmds = append(p.cmds, "chgrp "+h+shq(want.Group)+" -- "+shq(path))
 	}
@@ -89,6 +96,11 @@ func nameOr(name string, id int) string {
 func (p *attrPlan) apply(ctx context.Context, t *Task) error {
 	if !p.changed() {
 		return nil
+	}
+	if p.chmodOnly {
+		if done, err := chmodDirect(ctx, t, p.path, p.mode); done {
+			return err
+		}
 	}
 	_, err := runRemoteOK(ctx, t, strings.Join(p.cmds, " && "))
 	return err

@@ -79,7 +79,11 @@ func ensureDir(ctx context.Context, t *Task, res *Result, p string, want fileAtt
 			}
 			continue
 		}
-		if _, err := runRemoteOK(ctx, t, "mkdir -- "+shq(d)); err != nil {
+		if done, err := mkdirDirect(ctx, t, d); !done {
+			if _, err := runRemoteOK(ctx, t, "mkdir -- "+shq(d)); err != nil {
+				return false, err
+			}
+		} else if err != nil {
 			return false, err
 		}
 		if w.any() {

@@ -78,6 +78,39 @@ func readRemote(ctx context.Context, t *Task, p string) ([]byte, bool, error) {
 	return b, true, nil
 }
 
+// The *Direct helpers do one small change without a command when the
+// connection can (conn.PathOps: an SFTP request over SSH, where a command
+// costs the host an exec session, a shell and the tool). done=false means
+// the caller must run the command itself: the connection cannot (local,
+// check-mode wrapper) or not for this become user.
+
+func mkdirDirect(ctx context.Context, t *Task, d string) (bool, error) {
+	po, ok := t.Conn.(conn.PathOps)
+	if !ok {
+		return false, nil
+	}
+	err := po.Mkdir(ctx, d, t.Become)
+	return !errors.Is(err, conn.ErrNeedsCommand), err
+}
+
+func chmodDirect(ctx context.Context, t *Task, p string, mode uint32) (bool, error) {
+	po, ok := t.Conn.(conn.PathOps)
+	if !ok {
+		return false, nil
+	}
+	err := po.Chmod(ctx, p, goMode(mode), t.Become)
+	return !errors.Is(err, conn.ErrNeedsCommand), err
+}
+
+func symlinkDirect(ctx context.Context, t *Task, target, link string) (bool, error) {
+	po, ok := t.Conn.(conn.PathOps)
+	if !ok {
+		return false, nil
+	}
+	err := po.Symlink(ctx, target, link, t.Become)
+	return !errors.Is(err, conn.ErrNeedsCommand), err
+}
+
 // realPath resolves symlinks on the host (readlink -f). Content modules
 // write through a link to its target, so /etc/resolv.conf-style links stay
 // links.

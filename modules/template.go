@@ -70,6 +70,7 @@ func (templateModule) Run(ctx context.Context, t *Task) (*Result, error) {
 	}
 	if fi.IsDir {
 		dest = path.Join(dest, path.Base(src)) // like Ansible: the name is kept, .j2 and all
+		fi = nil
 	}
-	return copyOne(ctx, t, res, dest, []byte(out), attrs, false, local)
+	return copyOne(ctx, t, res, dest, fi, []byte(out), attrs, false, local)
 }

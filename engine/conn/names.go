@@ -14,6 +14,95 @@ type nameCache struct {
 	mu    sync.Mutex
 	users map[int]string
 	grps  map[int]string
+	ids   map[string]int // "u:name" / "g:name" -> id, from the account files
+
+	seedMu sync.Mutex
+	seeded bool
+}
+
+// seed fills the cache once from the host's /etc/passwd and /etc/group,
+// read with read (over SFTP: a request or two where getent would cost an
+// exec session, the most expensive thing a run asks of a host). Accounts
+// from other NSS sources (LDAP, sssd) are not in those files; lookups that
+// miss still fall back to getent. A read that fails leaves the cache as it
+// was: names are best effort.
+func (n *nameCache) seed(ctx context.Context, read func(context.Context, string) ([]byte, error)) {
+	n.seedMu.Lock()
+	defer n.seedMu.Unlock()
+	if n.seeded || read == nil {
+		return
+	}
+	n.seeded = true
+	for _, db := range []struct {
+		path  string
+		group bool
+	}{{"/etc/passwd", false}, {"/etc/group", true}} {
+		b, err := read(ctx, db.path)
+		if err != nil {
+			continue
+		}
+		for _, e := range parseAccounts(b) {
+			n.putFile(db.group, e)
+		}
+	}
+}
+
+// account is one passwd/group line. first: no earlier line has its id,
+// so it is the name getent reports for the id.
+type account struct {
+	name  string
+	id    int
+	first bool
+}
+
+// parseAccounts reads passwd/group lines (name:x:id:...), skipping short
+// lines and NIS compat entries (+/-), which getent would resolve elsewhere.
+func parseAccounts(b []byte) []account {
+	var out []account
+	seenID := map[int]bool{}
+	seenName := map[string]bool{}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.SplitN(line, ":", 4)
+		if len(f) < 4 || f[0] == "" || strings.HasPrefix(f[0], "+") || strings.HasPrefix(f[0], "-") {
+			continue
+		}
+		id, err := strconv.Atoi(f[2])
+		if err != nil || id < 0 || seenName[f[0]] {
+			continue
+		}
+		out = append(out, account{name: f[0], id: id, first: !seenID[id]})
+		seenID[id], seenName[f[0]] = true, true
+	}
+	return out
+}
+
+// putFile records an account-file entry: name->id always, id->name for
+// the first name of an id.
+func (n *nameCache) putFile(group bool, e account) {
+	if e.first {
+		n.put(group, e.id, e.name)
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.ids == nil {
+		n.ids = map[string]int{}
+	}
+	n.ids[idKey(group, e.name)] = e.id
+}
+
+func idKey(group bool, name string) string {
+	if group {
+		return "g:" + name
+	}
+	return "u:" + name
+}
+
+// id returns a name's id when the account files listed it.
+func (n *nameCache) id(group bool, name string) (int, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	id, ok := n.ids[idKey(group, name)]
+	return id, ok
 }
 
 func (n *nameCache) get(group bool, id int) (string, bool) {

@@ -2,6 +2,8 @@ package conn
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"sync"
 )
 
@@ -55,10 +57,17 @@ func (p *Pool) CloseAll() {
 	entries := p.conns
 	p.conns = map[string]*poolEntry{}
 	p.mu.Unlock()
+	var stats []Stats
 	for _, e := range entries {
 		<-e.ready
 		if e.conn != nil {
+			if sr, ok := e.conn.(StatsReporter); ok {
+				stats = append(stats, sr.Stats())
+			}
 			e.conn.Close()
 		}
+	}
+	if err := writeStatsFile(stats); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", StatsFileEnv, err)
 	}
 }

@@ -41,11 +41,13 @@ type SSHConn struct {
 	closed   bool
 	opened   atomic.Int64 // TCP connections opened, for Connections()
 
-	sftpMu  sync.Mutex
-	sftp    *sftp.Client
-	sftpCl  *sshClient
-	names   nameCache
-	idCache sync.Map // "u:name"/"g:name" -> int, for chown over SFTP
+	sftpMu   sync.Mutex
+	sftp     *sftp.Client
+	sftpSess *ssh.Session
+	sftpCl   *sshClient
+	ctr      counters // remote work asked for, see Stats
+	names    nameCache
+	idCache  sync.Map // "u:name"/"g:name" -> int, for chown over SFTP
 }
 
 // sshClient is one TCP connection and its session bookkeeping.
@@ -262,29 +264,69 @@ func (c *SSHConn) sftpClient(ctx context.Context) (*sftp.Client, error) {
 		if !dead {
 			return c.sftp, nil
 		}
-		c.sftp.Close()
-		c.sftp = nil
+		c.closeSFTPLocked()
 	}
 	var client *sftp.Client
+	var sess *ssh.Session
 	cl, err := c.withChannel(ctx, func(sc *ssh.Client) error {
 		var err error
-		client, err = sftp.NewClient(sc)
+		client, sess, err = c.openSFTP(sc)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("opening SFTP on %s: %w", c.ep.host, err)
 	}
-	c.sftp, c.sftpCl = client, cl
+	c.sftp, c.sftpSess, c.sftpCl = client, sess, cl
 	return client, nil
 }
+
+// openSFTP starts the sftp subsystem the way sftp.NewClient does, with
+// the request stream passing through a counter (Stats.SFTPOps).
+func (c *SSHConn) openSFTP(sc *ssh.Client) (*sftp.Client, *ssh.Session, error) {
+	s, err := sc.NewSession()
+	if err != nil {
+		return nil, nil, err
+	}
+	fail := func(err error) (*sftp.Client, *ssh.Session, error) {
+		s.Close()
+		return nil, nil, err
+	}
+	pw, err := s.StdinPipe()
+	if err != nil {
+		return fail(err)
+	}
+	pr, err := s.StdoutPipe()
+	if err != nil {
+		return fail(err)
+	}
+	if err := s.RequestSubsystem("sftp"); err != nil {
+		return fail(err)
+	}
+	c.ctr.session("sftp-subsystem")
+	client, err := sftp.NewClientPipe(pr, &sftpCounter{w: pw, count: c.ctr.sftpRequest})
+	if err != nil {
+		return fail(err)
+	}
+	return client, s, nil
+}
+
+// closeSFTPLocked ends the SFTP client and its session; sftpMu is held.
+func (c *SSHConn) closeSFTPLocked() {
+	if c.sftp == nil {
+		return
+	}
+	c.sftp.Close()
+	c.sftpSess.Close()
+	c.sftp, c.sftpSess = nil, nil
+}
+
+// Stats reports the remote work this connection asked for so far.
+func (c *SSHConn) Stats() Stats { return c.ctr.snapshot(c.ep.host, c.opened.Load()) }
 
 // Close ends every connection of this host.
 func (c *SSHConn) Close() error {
 	c.sftpMu.Lock()
-	if c.sftp != nil {
-		c.sftp.Close()
-		c.sftp = nil
-	}
+	c.closeSFTPLocked()
 	c.sftpMu.Unlock()
 	c.mu.Lock()
 	c.closed = true

@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
+	"strconv"
 
 	"github.com/pkg/sftp"
 )
@@ -32,11 +34,43 @@ func (c *SSHConn) ReadFile(ctx context.Context, p string, become Become) ([]byte
 		return nil, sftpErr("read", p, c.ep.host, err)
 	}
 	defer f.Close()
-	var buf bytes.Buffer
-	if _, err := f.WriteTo(&buf); err != nil {
+	b, err := readAllSFTP(f)
+	if err != nil {
 		return nil, sftpErr("read", p, c.ep.host, err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
+}
+
+// sftpChunk is what one read request asks for: pkg/sftp's packet size,
+// which every server accepts.
+const sftpChunk = 32 << 10
+
+// readAllSFTP reads a file to its end. The client's WriteTo first asks
+// for the file's size (one more round trip) to plan concurrent reads; the
+// files modules read are mostly small, and for them open, read, read
+// (EOF), close is the least a read can cost. A file that fills the first
+// chunk is left to WriteTo's concurrent reads from there.
+func readAllSFTP(f *sftp.File) ([]byte, error) {
+	var buf bytes.Buffer
+	chunk := make([]byte, sftpChunk)
+	for {
+		n, err := f.Read(chunk)
+		buf.Write(chunk[:n])
+		if errors.Is(err, io.EOF) {
+			return buf.Bytes(), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n == sftpChunk {
+			// A full chunk: the file may be big; let the client's
+			// concurrent reader take the rest.
+			if _, err := f.WriteTo(&buf); err != nil {
+				return nil, err
+			}
+			return buf.Bytes(), nil
+		}
+	}
 }
 
 func sftpErr(op, p, host string, err error) error {
@@ -67,7 +101,7 @@ func (c *SSHConn) Stat(ctx context.Context, p string, become Become) (*FileInfo,
 	if fs, ok := st.Sys().(*sftp.FileStat); ok {
 		fi.UID, fi.GID = int(fs.UID), int(fs.GID)
 	}
-	fi.Owner, fi.Group = c.names.lookup(ctx, c.Run, fi.UID, fi.GID)
+	fi.Owner, fi.Group = c.ownerNames(ctx, fi.UID, fi.GID)
 	if fi.IsLink {
 		if fi.LinkTarget, err = sc.ReadLink(p); err != nil {
 			return nil, sftpErr("readlink", p, c.ep.host, err)
@@ -171,12 +205,12 @@ func (c *SSHConn) sftpChown(ctx context.Context, sc *sftp.Client, tmp string, ol
 		}
 	}
 	if opts.Owner != "" {
-		if uid, err = resolveID(ctx, c.Run, &c.idCache, false, opts.Owner); err != nil {
+		if uid, err = c.accountID(ctx, false, opts.Owner); err != nil {
 			return err
 		}
 	}
 	if opts.Group != "" {
-		if gid, err = resolveID(ctx, c.Run, &c.idCache, true, opts.Group); err != nil {
+		if gid, err = c.accountID(ctx, true, opts.Group); err != nil {
 			return err
 		}
 	}
@@ -190,4 +224,32 @@ func (c *SSHConn) sftpChown(ctx context.Context, sc *sftp.Client, tmp string, ol
 		return fmt.Errorf("chown %d:%d: %w", uid, gid, err)
 	}
 	return nil
+}
+
+// ownerNames names a uid and gid: from the host's account files (read
+// once over SFTP), else with getent.
+func (c *SSHConn) ownerNames(ctx context.Context, uid, gid int) (string, string) {
+	if _, ok := c.names.get(false, uid); !ok {
+		c.names.seed(ctx, c.readLoginFile)
+	} else if _, ok := c.names.get(true, gid); !ok {
+		c.names.seed(ctx, c.readLoginFile)
+	}
+	return c.names.lookup(ctx, c.Run, uid, gid)
+}
+
+// accountID resolves a user or group name like ownerNames does.
+func (c *SSHConn) accountID(ctx context.Context, group bool, name string) (int, error) {
+	if id, err := strconv.Atoi(name); err == nil {
+		return id, nil
+	}
+	c.names.seed(ctx, c.readLoginFile)
+	if id, ok := c.names.id(group, name); ok {
+		return id, nil
+	}
+	return resolveID(ctx, c.Run, &c.idCache, group, name)
+}
+
+// readLoginFile reads a file as the login user over SFTP.
+func (c *SSHConn) readLoginFile(ctx context.Context, p string) ([]byte, error) {
+	return c.ReadFile(ctx, p, Become{})
 }

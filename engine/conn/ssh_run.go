@@ -60,6 +60,7 @@ func (c *SSHConn) killGroup(pgid int64) {
 	if err != nil {
 		return
 	}
+	c.ctr.session("kill")
 	defer c.release(cl)
 	defer sess.Close()
 	_ = sess.Run(fmt.Sprintf("kill -KILL -- -%d 2>/dev/null", pgid))
@@ -148,6 +149,7 @@ func (c *SSHConn) run(ctx context.Context, cmd Cmd) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.ctr.session(cmd.Command)
 	defer c.release(cl)
 	defer sess.Close()
 	p := &sshProcess{s: sess, host: c.ep.host, conn: c, prefix: "PLAY-PGID-" + randHex(6)}

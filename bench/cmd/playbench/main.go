@@ -131,7 +131,7 @@ func run(c config) error {
 	}
 	defer labLog.Close()
 	lab := &bench.Lab{Script: c.labScript, WorkDir: c.work, Log: labLog}
-	b := &runner{c: c, ctx: ctx}
+	b := &runner{c: c, ctx: ctx, prefixes: map[string]string{}}
 
 	res := &bench.Result{Started: time.Now().UTC(), Rounds: c.rounds, Forks: c.forks, Method: method(c)}
 	fmt.Println("playbench: describing the machine")
@@ -184,6 +184,7 @@ func run(c config) error {
 			}
 			continue
 		}
+		b.prefixes[inv] = s.prefix
 		modes, tools := c.modes, c.tools
 		if i > 0 {
 			modes, tools = c.largeModes, c.largeTools

@@ -9,11 +9,15 @@ import (
 	"strings"
 
 	"github.com/playbook/play/bench"
+	"github.com/playbook/play/engine/conn"
 )
 
 type runner struct {
 	c   config
 	ctx context.Context
+	// prefixes maps an inventory to the lab prefix of its hosts, whose
+	// CPU time each run is charged with (Sample.HostCPUS).
+	prefixes map[string]string
 }
 
 // toolCommand is how each tool runs a playbook on an inventory.
@@ -81,8 +85,26 @@ func (r *runner) exec(tool, inv, playbook, logName string) (bench.Sample, string
 	defer f.Close()
 	cmd := r.toolCommand(tool, inv, playbook)
 	cmd.Log = f
+	statsFile := ""
+	if tool == bench.ToolPlay {
+		statsFile = filepath.Join(r.c.work, "logs", logName+".conn.jsonl")
+		_ = os.Remove(statsFile)
+		cmd.Env = append(cmd.Env, conn.StatsFileEnv+"="+statsFile)
+	}
 	fmt.Fprintf(f, "# %s %s\n# env %s\n", cmd.Path, strings.Join(cmd.Args, " "), strings.Join(cmd.Env, " "))
-	return bench.Measure(r.ctx, cmd)
+	prefix := r.prefixes[inv]
+	before, herr := bench.LabHostsCPU(prefix)
+	s, out, err := bench.Measure(r.ctx, cmd)
+	s.HostCPUS = -1
+	if after, aerr := bench.LabHostsCPU(prefix); herr == nil && aerr == nil && prefix != "" {
+		s.HostCPUS = (after - before).Seconds()
+	}
+	if statsFile != "" && err == nil {
+		if s.Remote, err = bench.ReadRemoteWork(statsFile); err != nil {
+			return s, out, fmt.Errorf("play's connection counters: %w", err)
+		}
+	}
+	return s, out, err
 }
 
 // rounds measures every tool on a playbook for n rounds, rotating the order
@@ -184,6 +206,7 @@ func (r *runner) galeraWorkload(smallInv string, hosts int) (bench.Workload, err
 		return w, err
 	}
 	inv := filepath.Join(r.c.work, "galera.ini")
+	r.prefixes[inv] = r.prefixes[smallInv]
 	text := strings.Replace(string(b), "["+bench.TargetGroup+"]", "[galera]", 1)
 	if err := os.WriteFile(inv, []byte(text), 0o644); err != nil {
 		return w, err
