@@ -100,6 +100,9 @@ func (*galeraBootstrapModule) Run(ctx context.Context, t *Task) (*Result, error)
 	for _, n := range names {
 		after["nodes"].(map[string]any)[n] = "Synced"
 	}
+	// The plan (which node bootstraps, in what order the others join) is
+	// what a reviewer judges in --check --diff: part of the diff.
+	after["plan"] = strSlice(plan.steps())
 	res.Diffs = append(res.Diffs, stateDiff("galera cluster", before, after))
 	if t.Check {
 		res.Msg = "would: " + strings.Join(plan.steps(), "; ")

@@ -62,7 +62,7 @@ func runCmd() *cobra.Command {
 	fl.StringVar(&f.output, "output", "text", "output format: text or json (one event per line)")
 	fl.StringArrayVar(&f.rolesPath, "roles-path", nil, "extra directory to search for roles (repeatable)")
 	fl.StringVar(&f.hostKey, "host-key-checking", "strict", "SSH host keys: strict, accept-new or off")
-	fl.StringArrayVar(&f.masks, "mask", nil, "a value to hide from all output (repeatable)")
+	fl.StringArrayVar(&f.masks, "mask", nil, "a value to hide from all output, or re:REGEX to hide every match (repeatable)")
 	fl.StringVar(&f.reportPath, "report", "", "write a review report: FILE.md (Markdown) or FILE.json")
 	fl.BoolVar(&f.syntaxCheck, "syntax-check", false, "validate only (same as play validate)")
 	fl.BoolVar(&f.listHosts, "list-hosts", false, "list the hosts each play would run on, then exit")
@@ -123,6 +123,12 @@ func doRun(parent context.Context, f runFlags, paths []string) error {
 
 	mask := &report.Masker{}
 	for _, m := range f.masks {
+		if expr, ok := strings.CutPrefix(m, "re:"); ok {
+			if err := mask.AddPattern(expr); err != nil {
+				return &exitError{code: exitBadOptions, err: fmt.Errorf("--mask %q: expected a regular expression after re:: %v", m, err)}
+			}
+			continue
+		}
 		mask.Add(m)
 	}
 	var rep report.Reporter

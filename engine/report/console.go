@@ -110,7 +110,13 @@ func (c *Console) line(parent, r *HostResult, item bool) {
 		}
 		c.printf("%s%s\n", c.color(col, r.Status+": "+label+itemPart), c.details(r))
 	case StatusSkipped:
-		c.printf("%s\n", c.color("36", "skipping: "+label+itemPart))
+		// In check mode a module that cannot check (a benchmark) says so:
+		// a bare "skipping" would read like a false `when`.
+		reason := ""
+		if r.Check && r.Msg != "" && !r.NoLog {
+			reason = " => " + r.Msg
+		}
+		c.printf("%s\n", c.color("36", "skipping: "+label+itemPart+reason))
 	case StatusWouldRunAfter:
 		after := r.After
 		if after == "" {

@@ -84,24 +84,68 @@ func renderState(host string, d modules.Diff) string {
 		if bs == as {
 			continue
 		}
-		fmt.Fprintf(&b, "-  %s: %s\n+  %s: %s\n", k, bs, k, as)
+		// A key only one side has (a plan of steps the module would
+		// take) is shown on that side alone, not against "(none)".
+		if bok && bv != nil {
+			writeState(&b, "-", k, bs)
+		}
+		if aok && av != nil {
+			writeState(&b, "+", k, as)
+		}
+		if (!bok || bv == nil) && (!aok || av == nil) {
+			writeState(&b, "-", k, bs)
+		}
 	}
 	return b.String()
 }
 
+// writeState writes one key; a multi-line value (a list of steps) gets
+// one line per element, each with the diff sign, so it stays a valid
+// unified-diff-looking block in Markdown.
+func writeState(b *strings.Builder, sign, key, val string) {
+	if !strings.Contains(val, "\n") {
+		fmt.Fprintf(b, "%s  %s: %s\n", sign, key, val)
+		return
+	}
+	fmt.Fprintf(b, "%s  %s:\n", sign, key)
+	for _, line := range strings.Split(val, "\n") {
+		fmt.Fprintf(b, "%s    %s\n", sign, line)
+	}
+}
+
+// fmtState renders a state value deterministically: maps with sorted
+// keys as {k: v}, short lists inline, lists of sentences (a plan) as one
+// "- item" per line.
 func fmtState(v any, ok bool) string {
 	if !ok || v == nil {
 		return "(none)"
 	}
+	var items []string
 	switch x := v.(type) {
 	case []any:
-		parts := make([]string, len(x))
-		for i, it := range x {
-			parts[i] = fmt.Sprint(it)
+		for _, it := range x {
+			items = append(items, fmtState(it, true))
 		}
-		return "[" + strings.Join(parts, ", ") + "]"
 	case []string:
-		return "[" + strings.Join(x, ", ") + "]"
+		items = x
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k + ": " + fmtState(x[k], true)
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	default:
+		return fmt.Sprint(v)
 	}
-	return fmt.Sprint(v)
+	for _, it := range items {
+		if strings.Contains(it, " ") {
+			return "- " + strings.Join(items, "\n- ")
+		}
+	}
+	return "[" + strings.Join(items, ", ") + "]"
 }

@@ -77,7 +77,8 @@ func (j *JSONLines) Recap(stats []*Stats) {
 	hosts := map[string]any{}
 	for _, s := range stats {
 		hosts[s.Host] = map[string]any{"ok": s.OK, "changed": s.Changed, "unreachable": s.Unreachable,
-			"failed": s.Failed, "skipped": s.Skipped, "rescued": s.Rescued, "ignored": s.Ignored}
+			"failed": s.Failed, "skipped": s.Skipped, "rescued": s.Rescued, "ignored": s.Ignored,
+			"would_run_after": s.WouldRunAfter}
 	}
 	j.emit(map[string]any{"event": "recap", "hosts": hosts})
 }

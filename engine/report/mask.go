@@ -1,6 +1,8 @@
 package report
 
 import (
+	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -15,9 +17,27 @@ const Masked = "********"
 // catches secrets that travelled through templates, command lines and
 // error messages, which field-based redaction alone would miss.
 type Masker struct {
-	mu      sync.RWMutex
-	secrets []string
-	rep     *strings.Replacer
+	mu       sync.RWMutex
+	secrets  []string
+	rep      *strings.Replacer
+	patterns []*regexp.Regexp
+}
+
+// AddPattern records a regular expression: every match is a secret
+// (--mask 're:...', for values not known in advance, such as tokens of a
+// known shape).
+func (m *Masker) AddPattern(expr string) error {
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return err
+	}
+	if re.MatchString("") {
+		return fmt.Errorf("%q matches the empty string: it would mask between every character", expr)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.patterns = append(m.patterns, re)
+	return nil
 }
 
 // Add records a secret. Very short values are ignored: masking "1" would
@@ -49,12 +69,15 @@ func (m *Masker) Mask(s string) string {
 		return s
 	}
 	m.mu.RLock()
-	rep := m.rep
+	rep, patterns := m.rep, m.patterns
 	m.mu.RUnlock()
-	if rep == nil {
-		return s
+	if rep != nil {
+		s = rep.Replace(s)
 	}
-	return rep.Replace(s)
+	for _, re := range patterns {
+		s = re.ReplaceAllLiteralString(s, Masked)
+	}
+	return s
 }
 
 // MaskValue walks a value and masks its strings (for JSON events).

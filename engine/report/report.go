@@ -39,6 +39,10 @@ type HostResult struct {
 	NoLog    bool
 	Check    bool
 	After    string // for StatusWouldRunAfter: the task it depends on
+	// Pending (StatusWouldRunAfter): the task would change the host or
+	// depends on a predicted change; a debug that reads the result of a
+	// benchmark that cannot run in check mode is not.
+	Pending bool
 }
 
 // Stats are a host's counters for the recap.
@@ -51,8 +55,11 @@ type Stats struct {
 	Skipped     int
 	Rescued     int
 	Ignored     int
-	// WouldRunAfter counts check-mode tasks that depend on predicted changes.
+	// WouldRunAfter counts check-mode tasks that depend on results check
+	// mode could not produce; Pending those of them that are pending
+	// changes (what --detailed-exitcode's 2 means).
 	WouldRunAfter int
+	Pending       int `json:"-"`
 }
 
 // Reporter receives run events. Implementations must be safe for use from

@@ -54,7 +54,7 @@ func (r *Review) HostResult(hr *HostResult) {
 	if status == StatusOK || status == StatusSkipped {
 		return
 	}
-	e := reviewEntry{Task: hr.Task, Path: hr.Pos.String(), Status: status, After: hr.After, NoLog: hr.NoLog}
+	e := reviewEntry{Task: hr.Task, Path: relativePos(hr.Pos.String()), Status: status, After: hr.After, NoLog: hr.NoLog}
 	if !hr.NoLog {
 		if status != StatusChanged {
 			e.Msg = r.Mask.Mask(hr.Msg)
@@ -182,4 +182,17 @@ func (r *Review) markdown() string {
 		}
 	}
 	return b.String()
+}
+
+// relativePos makes a task position relative to the working directory,
+// so reports written from two checkouts of a repository diff cleanly.
+func relativePos(pos string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return pos
+	}
+	if rest, ok := strings.CutPrefix(pos, wd+string(filepath.Separator)); ok {
+		return rest
+	}
+	return pos
 }

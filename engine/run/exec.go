@@ -252,6 +252,9 @@ func (pr *playRun) runTask(ctx context.Context, t *playbook.Task, sc *scope, hos
 		if runOnce {
 			// run_once: the result stands for every host of the batch.
 			for _, other := range pr.active(hosts)[1:] {
+				if res.Check {
+					other.shareCheckResult(t, oc)
+				}
 				if len(oc.setFacts) > 0 {
 					other.setFacts = mergeMaps(other.setFacts, oc.setFacts)
 				}
@@ -338,6 +341,9 @@ func (pr *playRun) record(t *playbook.Task, h *hostState, oc *outcome) {
 			s.Unreachable++
 		case report.StatusWouldRunAfter:
 			s.WouldRunAfter++
+			if res.Pending {
+				s.Pending++
+			}
 		case report.StatusFailed:
 			if res.Ignored {
 				s.Ignored++

@@ -64,8 +64,8 @@ func (pr *playRun) runHostTask(ctx context.Context, t *playbook.Task, sc *scope,
 		res.Delegate = d
 	}
 	if dry {
-		if dep := dependsOnUnknown(t, h.check); dep != "" {
-			res.Status, res.After = report.StatusWouldRunAfter, dep
+		if dep, pending := dependsOnUnknown(t, h.check); dep != "" {
+			res.Status, res.After, res.Pending = report.StatusWouldRunAfter, dep, pending
 			res.Msg = "would run after: " + dep
 			return out
 		}
@@ -76,7 +76,7 @@ func (pr *playRun) runHostTask(ctx context.Context, t *playbook.Task, sc *scope,
 		}
 		if dry {
 			if dep := checkFailure(h, ir); dep != "" {
-				res.After = dep
+				res.After, res.Pending = dep, true
 			}
 		}
 		res.Status, res.Msg, res.Diffs, res.Warnings = ir.status, ir.msg, ir.diffs, ir.warnings
@@ -159,7 +159,7 @@ func (pr *playRun) runHostTask(ctx context.Context, t *playbook.Task, sc *scope,
 			h.predict(ir.diffs)
 			sub.After = checkFailure(h, ir)
 			if sub.After != "" {
-				res.After = sub.After
+				res.After, res.Pending = sub.After, true
 			}
 		}
 		d := resultData(ir)

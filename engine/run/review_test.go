@@ -102,3 +102,46 @@ func TestCheckModeReview(t *testing.T) {
 		t.Errorf("converged host still reports changes: %+v", *out.Stats[0])
 	}
 }
+
+// A module that skips in check mode because it cannot check is "would
+// run after" the host's pending change (not a silent skip); on a
+// converged host it stays skipped, and a debug that reads its result is
+// "would run after" it but not a pending change (--detailed-exitcode 0).
+func TestCheckModeSkipAfterPendingChange(t *testing.T) {
+	dir := t.TempDir()
+	extra := map[string]any{"review_dir": dir}
+	inv := localInventory(t)
+	rec, out := runPlaybook(t, inv, "testdata/local/review_skip.yml", run.Options{Check: true, ExtraVars: extra})
+	got := map[string]*report.HostResult{}
+	for _, r := range rec.results {
+		got[r.Task] = r
+	}
+	if r := got["act on the marker"]; r == nil || r.Status != report.StatusWouldRunAfter || r.After != "write the marker" {
+		t.Errorf("command after a pending copy: %+v, want would run after 'write the marker'", r)
+	}
+	if r := got["show what was done"]; r == nil || r.Status != report.StatusWouldRunAfter || r.After != "act on the marker" {
+		t.Errorf("debug of the command's result: %+v, want would run after 'act on the marker'", r)
+	}
+	if !out.Pending {
+		t.Errorf("fresh host: changes must be pending")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "marker")); err == nil {
+		t.Fatalf("check mode wrote the marker")
+	}
+
+	runPlaybook(t, inv, "testdata/local/review_skip.yml", run.Options{ExtraVars: extra})
+	rec, out = runPlaybook(t, inv, "testdata/local/review_skip.yml", run.Options{Check: true, ExtraVars: extra})
+	got = map[string]*report.HostResult{}
+	for _, r := range rec.results {
+		got[r.Task] = r
+	}
+	if r := got["act on the marker"]; r == nil || r.Status != report.StatusSkipped || r.Msg == "" {
+		t.Errorf("command on a converged host: %+v, want skipped with the reason", r)
+	}
+	if r := got["show what was done"]; r == nil || r.Status != report.StatusWouldRunAfter {
+		t.Errorf("debug of a result check mode could not produce: %+v, want would_run_after", r)
+	}
+	if out.Changed || out.Pending {
+		t.Errorf("converged host reports pending changes: %+v", *out.Stats[0])
+	}
+}

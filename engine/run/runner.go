@@ -50,7 +50,7 @@ type Outcome struct {
 	Failed      bool // a host failed
 	Unreachable bool // a host was unreachable
 	Changed     bool // something changed (or would, in check mode)
-	Pending     bool // check mode: tasks would run after predicted changes
+	Pending     bool // check mode: tasks would run after predicted changes (or could change the host)
 	Interrupted bool
 }
 
@@ -129,7 +129,7 @@ func (r *Runner) Run(ctx context.Context, pb *playbook.Playbook) (*Outcome, erro
 		out.Failed = out.Failed || s.Failed > 0
 		out.Unreachable = out.Unreachable || s.Unreachable > 0
 		out.Changed = out.Changed || s.Changed > 0
-		out.Pending = out.Pending || s.WouldRunAfter > 0
+		out.Pending = out.Pending || s.Pending > 0
 	}
 	r.rep.Recap(out.Stats)
 	if errors.Is(runErr, context.Canceled) {
