@@ -41,7 +41,7 @@ func (virtInstallModule) Spec() *Spec {
 			{Name: "wait_for_address", Type: TypeBool, Default: false, Help: "wait until the guest has an address and return it"},
 			{Name: "wait_timeout", Type: TypeInt, Default: 300, Help: "seconds to wait for the address"},
 			{Name: "probe_port", Type: TypeInt, Default: 22, Help: "TCP port probed to pick the live lease when a MAC has several (0: never probe)"},
-			{Name: "stop_timeout", Type: TypeInt, Default: 60, Help: "seconds a graceful shutdown may take before the guest is destroyed"},
+			{Name: "stop_timeout", Type: TypeInt, Help: "seconds a graceful shutdown may take before the guest is destroyed (state=stopped: default 60; state=absent: default 0, destroyed at once)"},
 			{Name: "remove_all_storage", Type: TypeBool, Default: false, Help: "with state=absent, also delete disks play did not create (virsh undefine --remove-all-storage)"},
 		},
 	}

@@ -41,8 +41,20 @@ func parseVIArgs(a map[string]any) (*viArgs, error) {
 		osinfo: Str(a, "osinfo"), mac: strings.ToLower(Str(a, "mac")),
 		kernel: Str(a, "kernel"), initrd: Str(a, "initrd"), cmdline: Str(a, "cmdline"),
 		wait: Bool(a, "wait_for_address"), waitTimeout: Int(a, "wait_timeout"),
-		stopTimeout: Int(a, "stop_timeout"), probePort: Int(a, "probe_port"),
+		probePort:        Int(a, "probe_port"),
 		removeAllStorage: Bool(a, "remove_all_storage"),
+	}
+	// stopped shuts down gracefully by default; absent destroys at once,
+	// as virsh destroy, unless given time to shut down cleanly (the
+	// guest's OS then stops its services and flushes its disks).
+	switch {
+	case Has(a, "stop_timeout"):
+		v.stopTimeout = Int(a, "stop_timeout")
+		if v.stopTimeout < 0 {
+			return nil, fmt.Errorf("stop_timeout: %d is negative; give seconds (0 = destroy at once)", v.stopTimeout)
+		}
+	case v.state == "stopped":
+		v.stopTimeout = 60
 	}
 	if Has(a, "disk") {
 		d, err := parseVIDisk(a["disk"])

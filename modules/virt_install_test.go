@@ -147,8 +147,8 @@ func TestVirtInstallLifecycleOnTestDriver(t *testing.T) {
 	if res = runVI(t, true, absent); !res.Changed || domState(t, c, "vi-galera1") != "running" {
 		t.Fatalf("absent in check mode: changed=%v, state now %s", res.Changed, domState(t, c, "vi-galera1"))
 	}
-	if res = runVI(t, false, absent); !res.Changed || res.Failed {
-		t.Fatalf("absent: changed=%v failed=%v msg=%s", res.Changed, res.Failed, res.Msg)
+	if res = runVI(t, false, absent); !res.Changed || res.Failed || !strings.Contains(res.Msg, "destroyed and removed") {
+		t.Fatalf("absent (no stop_timeout: destroyed at once): changed=%v failed=%v msg=%s", res.Changed, res.Failed, res.Msg)
 	}
 	if s := domState(t, c, "vi-galera1"); s != "absent" {
 		t.Errorf("after absent: %s", s)
@@ -158,6 +158,22 @@ func TestVirtInstallLifecycleOnTestDriver(t *testing.T) {
 	}
 	if res = runVI(t, false, absent); res.Changed || res.Failed {
 		t.Errorf("absent again: changed=%v failed=%v", res.Changed, res.Failed)
+	}
+}
+
+// absent with stop_timeout shuts the guest down cleanly before removing it
+// (a real guest then gives its DHCP lease back; TestLabPlaybookRealGuests).
+func TestVirtInstallAbsentShutsDownFirst(t *testing.T) {
+	c := testHypervisor(t)
+	if res := runVI(t, false, map[string]any{"name": "vi-graceful", "virt_type": "qemu"}); res.Failed || domState(t, c, "vi-graceful") != "running" {
+		t.Fatalf("create: failed=%v msg=%s", res.Failed, res.Msg)
+	}
+	res := runVI(t, false, map[string]any{"name": "vi-graceful", "state": "absent", "stop_timeout": 5})
+	if res.Failed || !res.Changed || res.Msg != "domain vi-graceful shut down and removed with 0 volume(s)" {
+		t.Fatalf("absent: failed=%v changed=%v msg=%q", res.Failed, res.Changed, res.Msg)
+	}
+	if s := domState(t, c, "vi-graceful"); s != "absent" {
+		t.Errorf("after absent: %s", s)
 	}
 }
 
@@ -194,6 +210,7 @@ func TestVirtInstallArgErrors(t *testing.T) {
 		{map[string]any{"name": "x", "cloud_init": map[string]any{"userdata": "x"}}, "unknown key 'userdata'"},
 		{map[string]any{"name": "x", "pool": "nope", "disk": "size=1"}, "storage pool 'nope'"},
 		{map[string]any{"name": "x", "metadata": map[string]any{"1bad": "v"}}, "not usable as an XML element name"},
+		{map[string]any{"name": "x", "state": "absent", "stop_timeout": -1}, "stop_timeout: -1 is negative"},
 	} {
 		res := runVI(t, false, tc.args)
 		if !res.Failed || !strings.Contains(res.Msg, tc.want) {

@@ -85,11 +85,16 @@ func (s *DomainSpec) DomainXML() (string, error) {
 		})
 	}
 	if v := s.Cidata; v != nil {
+		// A CD-ROM on virtio-scsi, not SATA: cloud kernels (Debian's
+		// linux-image-cloud-amd64) have no AHCI driver, and a seed the
+		// guest cannot see means no user and no SSH key. Every cloud
+		// image has virtio-scsi, sr and iso9660.
+		dev.Controllers = append(dev.Controllers, libvirtxml.DomainController{Type: "scsi", Model: "virtio-scsi"})
 		dev.Disks = append(dev.Disks, libvirtxml.DomainDisk{
 			Device:   "cdrom",
 			Driver:   &libvirtxml.DomainDiskDriver{Name: "qemu", Type: "raw"},
 			Source:   &libvirtxml.DomainDiskSource{Volume: &libvirtxml.DomainDiskSourceVolume{Pool: v.Pool, Volume: v.Volume}},
-			Target:   &libvirtxml.DomainDiskTarget{Dev: "sda", Bus: "sata"},
+			Target:   &libvirtxml.DomainDiskTarget{Dev: "sda", Bus: "scsi"},
 			ReadOnly: &libvirtxml.DomainDiskReadOnly{},
 		})
 	}

@@ -2,7 +2,7 @@
 # mkguest.sh OUTDIR: builds the tiny guest virt_install's lab test boots
 # (no internet, so no cloud image): Debian's kernel and a busybox initramfs
 # made from Debian packages (apt-get download; nothing is installed).
-# The guest loads virtio-net and the SATA CD-ROM drivers, takes a DHCP
+# The guest loads virtio-net and the virtio-scsi CD-ROM drivers, takes a DHCP
 # lease, then a second one for the same MAC under another client id that
 # it never configures (the dead lease cloud-init's first boot leaves
 # behind), mounts the cloud-init seed (label cidata) and serves it over
@@ -10,7 +10,7 @@
 # Result: OUTDIR/vmlinuz and OUTDIR/initrd.img. Idempotent.
 set -eu
 # Bump when the guest changes: a cached guest of another version is rebuilt.
-version=2
+version=3
 out=${1:?usage: mkguest.sh OUTDIR}
 mkdir -p "$out"
 [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.img" ] && [ "$(cat "$out/version" 2>/dev/null)" = "$version" ] && exit 0
@@ -26,7 +26,7 @@ cp x/boot/vmlinuz-"$kver" "$out/vmlinuz.tmp"
 mkdir -p root/bin root/proc root/sys root/dev root/mnt root/www root/lib/modules
 cp x/bin/busybox root/bin/busybox
 mods="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net
-scsi_common scsi_mod libata libahci ahci cdrom sr_mod isofs"
+scsi_common scsi_mod virtio_scsi cdrom sr_mod isofs"
 for m in $mods; do
 	f=$(find x/lib/modules/"$kver" -name "$m.ko" | head -1)
 	[ -n "$f" ] || { echo "module $m not found in $kpkg" >&2; exit 1; }
