@@ -153,8 +153,11 @@ func (r *viRun) compare(f *libvirtx.Facts) (before, after map[string]any) {
 // stop shuts the guest down gracefully (ACPI) and destroys it when it is
 // still running after stop_timeout.
 func (r *viRun) stop(dom *libvirt.Domain) (string, error) {
+	if r.a.stopTimeout == 0 {
+		return "destroyed", viDestroy(dom)
+	}
 	if err := dom.Shutdown(); err != nil {
-		if err := dom.Destroy(); err != nil {
+		if err := viDestroy(dom); err != nil {
 			return "", err
 		}
 		return "destroyed (shutdown refused)", nil
@@ -170,10 +173,20 @@ func (r *viRun) stop(dom *libvirt.Domain) (string, error) {
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
-	if err := dom.Destroy(); err != nil {
+	if err := viDestroy(dom); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("destroyed after a %ds graceful shutdown timeout", r.a.stopTimeout), nil
+}
+
+// viDestroy powers the guest off; one that went off by itself meanwhile
+// (its shutdown finished just now) is not an error.
+func viDestroy(dom *libvirt.Domain) error {
+	err := dom.Destroy()
+	if on, aerr := dom.IsActive(); err != nil && aerr == nil && !on {
+		return nil
+	}
+	return err
 }
 
 // remove destroys and undefines the domain and deletes the volumes play
@@ -204,10 +217,13 @@ func (r *viRun) remove(dom *libvirt.Domain, f *libvirtx.Facts, doc, state string
 		r.res.Msg = fmt.Sprintf("would remove domain %s and %d volume(s)", a.name, len(vols))
 		return r.res, nil
 	}
+	how := "removed"
 	if on, _ := dom.IsActive(); on {
-		if err := dom.Destroy(); err != nil {
-			return r.fail("destroy domain %s: %s", a.name, libvirtx.Msg(err))
+		var err error
+		if how, err = r.stop(dom); err != nil {
+			return r.fail("stop domain %s: %s", a.name, libvirtx.Msg(err))
 		}
+		how += " and removed"
 	}
 	// NVRAM (UEFI guests) goes with the domain; drivers that know no
 	// NVRAM (the test driver) reject the flag, so retry without it.
@@ -225,7 +241,8 @@ func (r *viRun) remove(dom *libvirt.Domain, f *libvirtx.Facts, doc, state string
 	if len(problems) > 0 {
 		return r.fail("domain %s removed, but deleting volumes failed: %s", a.name, strings.Join(problems, "; "))
 	}
-	r.res.Msg = fmt.Sprintf("domain %s removed with %d volume(s)", a.name, len(vols))
+	r.releaseLeases(f, r.guestLeases(f))
+	r.res.Msg = fmt.Sprintf("domain %s %s with %d volume(s)", a.name, how, len(vols))
 	return r.res, nil
 }
 

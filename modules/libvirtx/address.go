@@ -23,6 +23,7 @@ type Lease struct {
 	IP       string
 	Hostname string
 	Expiry   time.Time
+	ClientID string // DHCP client identifier as dnsmasq recorded it (colon-separated hex), if any
 }
 
 // IfAddr is what the guest agent or the ARP table says about one interface.

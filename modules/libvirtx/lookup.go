@@ -48,7 +48,7 @@ func (l *ConnLookup) Leases(ifc Iface) ([]Lease, error) {
 	}
 	var out []Lease
 	for _, r := range raw {
-		out = append(out, Lease{MAC: r.Mac, IP: r.IPaddr, Hostname: r.Hostname, Expiry: r.ExpiryTime})
+		out = append(out, Lease{MAC: r.Mac, IP: r.IPaddr, Hostname: r.Hostname, Expiry: r.ExpiryTime, ClientID: r.Clientid})
 	}
 	l.leases[name] = out
 	return out, nil
