@@ -115,3 +115,41 @@ func TestListHostsAndTasks(t *testing.T) {
 		t.Errorf("--list-tasks: exit %d\n%s", code, out)
 	}
 }
+
+// TestSecretNamedVariablesAreMasked: values of variables named like
+// secrets (db_password, app_token; also through a vault_ indirection)
+// never show, in check+diff or apply, console -v or the report; a
+// variable that only mentions one (backup_password_file) still does.
+func TestSecretNamedVariablesAreMasked(t *testing.T) {
+	dir := t.TempDir()
+	report := filepath.Join(dir, "review.md")
+	for _, mode := range [][]string{{"--check", "--diff", "--report", report}, {"--diff", "-vv"}} {
+		args := append([]string{"run", "-i", "local.ini", "-e", "out_dir=" + dir}, mode...)
+		out, code := play(t, append(args, "secret_vars.yml")...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d:\n%s", mode, code, out)
+		}
+		if mode[0] == "--check" {
+			b, err := os.ReadFile(report)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out += string(b)
+		}
+		for _, secret := range []string{"v4ult-db-pw", "t0k3n-abcdef"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("%v: %q shown:\n%s", mode, secret, out)
+			}
+		}
+		if !strings.Contains(out, "/etc/backup/password-path-shown") {
+			t.Errorf("%v: a path in a variable named *_password_file was masked:\n%s", mode, out)
+		}
+		if !strings.Contains(out, "********") {
+			t.Errorf("%v: no mask marker where the secrets were:\n%s", mode, out)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "app.cnf"))
+	if err != nil || string(b) != "password=v4ult-db-pw\n" {
+		t.Errorf("the file itself must hold the real value: %q, %v", b, err)
+	}
+}

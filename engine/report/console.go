@@ -140,17 +140,26 @@ func (c *Console) line(parent, r *HostResult, item bool) {
 	}
 }
 
+// details is what follows "ok: [host]": the result at -v and above; at
+// the default verbosity only what debug was asked to show (its msg, or
+// the variable named by var), as Ansible prints it. Masked either way.
 func (c *Console) details(r *HostResult) string {
-	if c.Verbosity == 0 {
-		if msg, ok := r.Data["msg"]; ok && r.Module == "debug" {
-			return " => " + toJSON(map[string]any{"msg": msg})
-		}
+	if c.Verbosity == 0 && r.Module != "debug" {
 		return ""
 	}
 	if r.NoLog {
 		return ` => {"censored": "the output has been hidden due to the fact that 'no_log: true' was specified for this result"}`
 	}
-	return " => " + toJSON(c.Mask.MaskValue(r.Data))
+	data := r.Data
+	if c.Verbosity == 0 {
+		data = make(map[string]any, len(r.Data))
+		for k, v := range r.Data {
+			if k != "changed" && k != "failed" {
+				data[k] = v
+			}
+		}
+	}
+	return " => " + toJSON(c.Mask.MaskValue(data))
 }
 
 func (c *Console) errJSON(r *HostResult) string {

@@ -1,6 +1,7 @@
 package run
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/playbook/play/engine/playbook"
@@ -86,7 +87,35 @@ func (pr *playRun) vars(h *hostState, sc *scope, t *playbook.Task) map[string]an
 		v["ansible_host"] = h.name
 	}
 	v["hostvars"] = pr.hostvarsSnapshot()
+	pr.maskSecretVars(v)
 	return v
+}
+
+// secretVarName matches variables whose names say they hold a secret:
+// db_password, sst_pass, api_token, vault_secret, ssh_passphrase. Their
+// values are masked wherever they would be shown, like the parameters a
+// module declares secret, so `debug: var=db_password`, a command line or
+// a rendered config file never prints them. Only the last word counts:
+// password_file is a path, not a secret.
+var secretVarName = regexp.MustCompile(`(?i)(^|_)(password|passwd|pass|pwd|secret|token|passphrase)$`)
+
+// maskSecretVars hands the values of secret-named variables to the
+// masker, rendered when they are templates (a vault_ indirection).
+func (pr *playRun) maskSecretVars(v map[string]any) {
+	for k, val := range v {
+		s, ok := val.(string)
+		if !ok || s == "" || !secretVarName.MatchString(k) {
+			continue
+		}
+		if strings.Contains(s, "{{") || strings.Contains(s, "{%") {
+			r, err := pr.r.tmpl.RenderString(s, v)
+			if err != nil {
+				continue
+			}
+			s = r
+		}
+		pr.r.mask.Add(s)
+	}
 }
 
 // putFacts exposes facts as ansible_facts.X and as the ansible_X aliases
