@@ -53,13 +53,7 @@ type aptChange struct {
 }
 
 func (*aptModule) Run(ctx context.Context, t *Task) (*Result, error) {
-	state := Str(t.Args, "state")
-	switch state {
-	case "installed":
-		state = "present"
-	case "removed":
-		state = "absent"
-	}
+	state := pkgState(t.Args)
 	res := &Result{Data: map[string]any{"cache_updated": false}}
 	if Bool(t.Args, "update_cache") {
 		updated, err := aptUpdateCache(ctx, t, Int(t.Args, "cache_valid_time"))

@@ -93,13 +93,7 @@ func dnfQueryRoot(args map[string]any) string {
 }
 
 func (*dnfModule) Run(ctx context.Context, t *Task) (*Result, error) {
-	state := Str(t.Args, "state")
-	switch state {
-	case "installed":
-		state = "present"
-	case "removed":
-		state = "absent"
-	}
+	state := pkgState(t.Args)
 	var specs []string
 	for _, n := range List(t.Args, "name") {
 		if n = strings.TrimSpace(n); n != "" {

@@ -60,13 +60,7 @@ func (*packageModule) Run(ctx context.Context, t *Task) (*Result, error) {
 	if !ok {
 		return &Result{Failed: true, Msg: fmt.Sprintf("package manager %s not supported yet", mgr)}, nil
 	}
-	state := Str(t.Args, "state")
-	switch state {
-	case "installed":
-		state = "present"
-	case "removed":
-		state = "absent"
-	}
+	state := pkgState(t.Args)
 	args, errs := Normalize(m.Spec(), map[string]any{"name": t.Args["name"], "state": state}, false)
 	if len(errs) > 0 {
 		return &Result{Failed: true, Msg: errs[0].Error()}, nil
@@ -74,4 +68,17 @@ func (*packageModule) Run(ctx context.Context, t *Task) (*Result, error) {
 	sub := *t
 	sub.Args = args
 	return m.Run(ctx, &sub)
+}
+
+// pkgState is a package module's state with Ansible's aliases resolved
+// (installed = present, removed = absent), shared by package, apt and dnf.
+func pkgState(args map[string]any) string {
+	switch s := Str(args, "state"); s {
+	case "installed":
+		return "present"
+	case "removed":
+		return "absent"
+	default:
+		return s
+	}
 }
