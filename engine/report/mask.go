@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -46,12 +47,15 @@ func (m *Masker) Add(secret string) {
 	if len(secret) < 4 {
 		return
 	}
+	// Callers hand the same secrets over for every task on every host:
+	// answer those under the read lock, without serialising the hosts.
+	if m.known(secret) {
+		return
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, s := range m.secrets {
-		if s == secret {
-			return
-		}
+	if slices.Contains(m.secrets, secret) { // added meanwhile
+		return
 	}
 	m.secrets = append(m.secrets, secret)
 	// Longest first so a secret containing another is masked whole.
@@ -61,6 +65,12 @@ func (m *Masker) Add(secret string) {
 		pairs = append(pairs, s, Masked)
 	}
 	m.rep = strings.NewReplacer(pairs...)
+}
+
+func (m *Masker) known(secret string) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return slices.Contains(m.secrets, secret)
 }
 
 // Mask returns s with every recorded secret replaced.

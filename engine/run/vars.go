@@ -3,6 +3,7 @@ package run
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/playbook/play/engine/playbook"
 	"github.com/playbook/play/engine/template"
@@ -99,12 +100,25 @@ func (pr *playRun) vars(h *hostState, sc *scope, t *playbook.Task) map[string]an
 // password_file is a path, not a secret.
 var secretVarName = regexp.MustCompile(`(?i)(^|_)(password|passwd|pass|pwd|secret|token|passphrase)$`)
 
+// secretNames caches secretVarName's answer per name: vars() runs for
+// every task on every host, over the same few hundred names.
+var secretNames sync.Map // name -> bool
+
+func isSecretVarName(k string) bool {
+	if v, ok := secretNames.Load(k); ok {
+		return v.(bool)
+	}
+	b := secretVarName.MatchString(k)
+	secretNames.Store(k, b)
+	return b
+}
+
 // maskSecretVars hands the values of secret-named variables to the
 // masker, rendered when they are templates (a vault_ indirection).
 func (pr *playRun) maskSecretVars(v map[string]any) {
 	for k, val := range v {
 		s, ok := val.(string)
-		if !ok || s == "" || !secretVarName.MatchString(k) {
+		if !ok || s == "" || !isSecretVarName(k) {
 			continue
 		}
 		if strings.Contains(s, "{{") || strings.Contains(s, "{%") {
