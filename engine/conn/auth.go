@@ -36,7 +36,7 @@ func (a *authSetup) hint() string {
 func buildAuth(e *endpoint) (*authSetup, error) {
 	a := &authSetup{}
 	var signers []ssh.Signer
-	if sock := os.Getenv("SSH_AUTH_SOCK"); sock != "" {
+	if sock := e.agentSock; sock != "" {
 		if c, err := net.Dial("unix", sock); err == nil {
 			a.agentConn = c
 			if s, err := agent.NewClient(c).Signers(); err == nil {

@@ -41,6 +41,8 @@ type endpoint struct {
 	timeout   time.Duration
 	knownFile string
 	policy    string
+	agentSock string        // SSH_AUTH_SOCK when the endpoint was resolved
+	persist   time.Duration // > 0: keep the connection in the holder this long after use
 }
 
 func (e *endpoint) hostport() string { return net.JoinHostPort(e.addr, strconv.Itoa(e.port)) }
@@ -72,7 +74,8 @@ func resolveEndpoint(opts Options) (*endpoint, error) {
 	if alias == "" {
 		alias = opts.Host
 	}
-	e := &endpoint{host: opts.Host, addr: alias, password: opts.Password, timeout: opts.ConnectTimeout, policy: opts.HostKeyPolicy}
+	e := &endpoint{host: opts.Host, addr: alias, password: opts.Password, timeout: opts.ConnectTimeout, policy: opts.HostKeyPolicy,
+		agentSock: os.Getenv("SSH_AUTH_SOCK"), persist: opts.Persist}
 	if hn := cfgGet(cfg, alias, "HostName"); hn != "" {
 		e.addr = strings.ReplaceAll(hn, "%h", alias)
 	}

@@ -119,6 +119,11 @@ type Options struct {
 	HostKeyPolicy  string // "strict" (default), "accept-new", "off"
 	ConnectTimeout time.Duration
 	CommandTimeout time.Duration // 0 = none
+	// Persist > 0 keeps the SSH connection open in this user's holder
+	// process for that long after the run, for the next run to reuse
+	// (OpenSSH's ControlPersist; --persist, or -o ControlPersist= in
+	// ansible_ssh_common_args).
+	Persist time.Duration
 }
 
 // Dialer is implemented by connections that can open a TCP connection

@@ -117,6 +117,7 @@ func jumpEndpoint(target *endpoint, hop string) (*endpoint, error) {
 		return nil, err
 	}
 	je.host = target.host
+	je.agentSock = target.agentSock
 	je.proxyJump = "" // hops are chained explicitly above
 	if target.explicit != "" {
 		// The inventory's key usually opens the bastion too.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,6 +41,7 @@ type SSHConn struct {
 	maxConns int
 	closed   bool
 	opened   atomic.Int64 // TCP connections opened, for Connections()
+	reused   atomic.Int64 // connections the holder already had open
 
 	sftpMu   sync.Mutex
 	sftp     *sftp.Client
@@ -87,11 +89,10 @@ func DialSSH(ctx context.Context, opts Options) (*SSHConn, error) {
 }
 
 func (c *SSHConn) newClient(ctx context.Context) (*sshClient, error) {
-	client, closers, err := dialClient(ctx, c.ep)
+	client, closers, err := c.dial(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c.opened.Add(1)
 	cl := &sshClient{client: client, closers: closers, stop: make(chan struct{})}
 	markDead := func() {
 		c.mu.Lock()
@@ -106,6 +107,43 @@ func (c *SSHConn) newClient(ctx context.Context) (*sshClient, error) {
 	}()
 	go keepalive(client, KeepaliveInterval, KeepaliveMaxMissed, cl.stop, markDead)
 	return cl, nil
+}
+
+// dial opens one connection: through the holder when the endpoint
+// persists, else directly. A holder that cannot serve (none can be
+// started, its directory is unsafe) costs a warning, never the run.
+func (c *SSHConn) dial(ctx context.Context) (*ssh.Client, []io.Closer, error) {
+	if c.ep.persist > 0 {
+		c.mu.Lock()
+		slot := len(pruneDead(append([]*sshClient(nil), c.clients...)))
+		c.mu.Unlock()
+		client, reused, err := dialHeld(ctx, c.ep, slot)
+		switch {
+		case err == nil:
+			if reused {
+				c.reused.Add(1)
+			} else {
+				c.opened.Add(1)
+			}
+			return client, nil, nil
+		case !errors.Is(err, errNoHolder):
+			return nil, nil, err
+		}
+		warnNoHolder(err)
+	}
+	client, closers, err := dialClient(ctx, c.ep)
+	if err == nil {
+		c.opened.Add(1)
+	}
+	return client, closers, err
+}
+
+var warnHolderOnce sync.Once
+
+func warnNoHolder(err error) {
+	warnHolderOnce.Do(func() {
+		fmt.Fprintf(os.Stderr, "[WARNING]: connecting directly, connections will not persist: %v\n", err)
+	})
 }
 
 // Host is the inventory name this connection serves.
@@ -321,7 +359,11 @@ func (c *SSHConn) closeSFTPLocked() {
 }
 
 // Stats reports the remote work this connection asked for so far.
-func (c *SSHConn) Stats() Stats { return c.ctr.snapshot(c.ep.host, c.opened.Load()) }
+func (c *SSHConn) Stats() Stats {
+	s := c.ctr.snapshot(c.ep.host, c.opened.Load())
+	s.Reused = c.reused.Load()
+	return s
+}
 
 // Close ends every connection of this host.
 func (c *SSHConn) Close() error {
@@ -342,7 +384,9 @@ func (c *SSHConn) Close() error {
 
 // alive probes a connection with a global request, bounded so a silent
 // peer cannot hang the caller.
-func alive(c *ssh.Client) bool {
+func alive(c *ssh.Client) bool { return aliveWithin(c, 5*time.Second) }
+
+func aliveWithin(c *ssh.Client, limit time.Duration) bool {
 	reply := make(chan error, 1)
 	go func() {
 		_, _, err := c.SendRequest("keepalive@openssh.com", true, nil)
@@ -351,7 +395,7 @@ func alive(c *ssh.Client) bool {
 	select {
 	case err := <-reply:
 		return err == nil
-	case <-time.After(5 * time.Second):
+	case <-time.After(limit):
 		return false
 	}
 }

@@ -19,9 +19,10 @@ import (
 // them where wall time would be noise.
 type Stats struct {
 	Host        string `json:"host"`
-	Connections int64  `json:"connections"` // TCP connections (SSH handshakes)
-	Sessions    int64  `json:"sessions"`    // exec sessions (commands, kills, name lookups)
-	SFTPOps     int64  `json:"sftp_ops"`    // SFTP requests sent (the init packet excluded)
+	Connections int64  `json:"connections"`      // TCP connections (SSH handshakes)
+	Reused      int64  `json:"reused,omitempty"` // held connections reused (no handshake)
+	Sessions    int64  `json:"sessions"`         // exec sessions (commands, kills, name lookups)
+	SFTPOps     int64  `json:"sftp_ops"`         // SFTP requests sent (the init packet excluded)
 	// Commands counts sessions by the command's first word (a script is
 	// named by its first word too): enough to see which module step runs
 	// what, never the arguments, which may hold secrets.
