@@ -43,7 +43,7 @@ missing files are reported with file:line:col before any host is touched.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCmd(), validateCmd(), inventoryCmd(), versionCmd(), modulesCmd(), sysbenchCmd())
+	root.AddCommand(runCmd(), validateCmd(), inventoryCmd(), versionCmd(), modulesCmd(), sysbenchCmd(), connectionsCmd(), holderCmd())
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitBadOptions, err: fmt.Errorf("%v\nsee '%s -h'", err, c.CommandPath())}
 	})

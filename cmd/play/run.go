@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/playbook/play/engine/report"
 	"github.com/playbook/play/engine/run"
@@ -35,6 +36,7 @@ type runFlags struct {
 	syntaxCheck bool
 	listHosts   bool
 	listTasks   bool
+	persist     time.Duration
 }
 
 func runCmd() *cobra.Command {
@@ -67,6 +69,7 @@ func runCmd() *cobra.Command {
 	fl.BoolVar(&f.syntaxCheck, "syntax-check", false, "validate only (same as play validate)")
 	fl.BoolVar(&f.listHosts, "list-hosts", false, "list the hosts each play would run on, then exit")
 	fl.BoolVar(&f.listTasks, "list-tasks", false, "list the tasks each play would run, then exit")
+	fl.DurationVar(&f.persist, "persist", envDuration("PLAY_PERSIST"), "keep SSH connections open this long after the run for the next run to reuse, like ssh's ControlPersist (e.g. 60s; $PLAY_PERSIST)")
 	fl.BoolVar(&f.detailed, "detailed-exitcode", false, "exit 0 when nothing changed (or would), 2 when changes are pending, 1 on host failures")
 	return c
 }
@@ -81,6 +84,11 @@ func doRun(parent context.Context, f runFlags, paths []string) error {
 	case "strict", "accept-new", "off":
 	default:
 		return &exitError{code: exitBadOptions, err: fmt.Errorf("--host-key-checking %q: expected strict, accept-new or off", f.hostKey)}
+	}
+	if v := os.Getenv("PLAY_PERSIST"); v != "" {
+		if _, err := time.ParseDuration(v); err != nil {
+			return &exitError{code: exitBadOptions, err: fmt.Errorf("PLAY_PERSIST=%q: expected a duration such as 60s or 10m", v)}
+		}
 	}
 	extra, err := parseExtraVars(f.extraVars)
 	if err != nil {
@@ -153,7 +161,7 @@ func doRun(parent context.Context, f runFlags, paths []string) error {
 		r := run.New(run.Options{
 			Inventory: inv, ReloadInventory: reload, Forks: f.forks, Check: f.check, Diff: f.diff,
 			ExtraVars: extra, Tags: f.tags, SkipTags: f.skipTags, Verbosity: f.verbose,
-			Reporter: rep, Masker: mask, Templates: tmpl, HostKeyPolicy: f.hostKey,
+			Reporter: rep, Masker: mask, Templates: tmpl, HostKeyPolicy: f.hostKey, Persist: f.persist,
 		})
 		out, err := r.Run(ctx, pb)
 		if err != nil {

@@ -108,6 +108,17 @@ func (pr *playRun) connOptions(cv, vars map[string]any) (conn.Options, error) {
 	if args, _ := str("ansible_ssh_common_args", "ansible_ssh_extra_args"); args != "" {
 		o.ProxyJump = proxyJumpFromArgs(args)
 	}
+	o.Persist = pr.r.opts.Persist
+	for _, k := range []string{"ansible_ssh_args", "ansible_ssh_common_args", "ansible_ssh_extra_args"} {
+		args, _ := str(k)
+		d, ok, err := controlPersistFromArgs(args)
+		if err != nil {
+			return o, fmt.Errorf("%s: %v", k, err)
+		}
+		if ok {
+			o.Persist = d
+		}
+	}
 	if t, _ := str("ansible_ssh_timeout", "ansible_timeout"); t != "" {
 		if n, err := strconv.Atoi(t); err == nil {
 			o.ConnectTimeout = time.Duration(n) * time.Second
@@ -133,6 +144,40 @@ func proxyJumpFromArgs(args string) string {
 		}
 	}
 	return ""
+}
+
+// controlPersistFromArgs finds OpenSSH's -o ControlPersist=... in ssh
+// arguments (Ansible's default ssh_args carry ControlPersist=60s): play's
+// connection holder honours it the way ssh's control master would.
+// "yes" keeps connections until `play connections --close`.
+func controlPersistFromArgs(args string) (time.Duration, bool, error) {
+	f := strings.Fields(args)
+	for i, a := range f {
+		if a == "-o" && i+1 < len(f) {
+			a = f[i+1]
+		} else {
+			a = strings.TrimPrefix(a, "-o")
+		}
+		k, v, ok := strings.Cut(a, "=")
+		if !ok || !strings.EqualFold(k, "ControlPersist") {
+			continue
+		}
+		switch strings.ToLower(v) {
+		case "no", "0":
+			return 0, true, nil
+		case "yes":
+			return 365 * 24 * time.Hour, true, nil
+		}
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			return time.Duration(n) * time.Second, true, nil
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return 0, false, fmt.Errorf("ControlPersist=%s: expected yes, no, seconds or a duration such as 60s or 10m", v)
+		}
+		return d, true, nil
+	}
+	return 0, false, nil
 }
 
 // become resolves privilege escalation: ansible_become* variables, then

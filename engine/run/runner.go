@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/playbook/play/engine/conn"
 	"github.com/playbook/play/engine/playbook"
@@ -42,6 +43,9 @@ type Options struct {
 	// HostKeyPolicy is the default for hosts that don't set
 	// ansible_ssh_host_key_checking: "strict", "accept-new" or "off".
 	HostKeyPolicy string
+	// Persist keeps SSH connections open in the user's connection holder
+	// for this long after the run (0: close them at the end).
+	Persist time.Duration
 }
 
 // Outcome summarises a run for the exit code.
