@@ -90,9 +90,14 @@ func TestTargetsAndTable(t *testing.T) {
 		w.Summarize(Tools)
 		return w
 	}
+	persisted := func(w Workload, s float64) Workload {
+		w.Samples[ToolPlayPersist] = []Sample{{WallS: s, MaxRSSMB: 20}}
+		w.Summarize(Tools)
+		return w
+	}
 	runs := []Workload{
-		mk("core-3", 3, "converged", 0.5, 12, 20),
-		mk("core-50", 50, "converged", 2.0, 30, 120),
+		persisted(mk("core-3", 3, "converged", 0.5, 12, 20), 0.4),
+		persisted(mk("core-50", 50, "converged", 2.0, 30, 120), 1.0),
 		{Name: "galera-3", Hosts: 3, Mode: "converged", Skipped: "playbooks/galera.yml does not exist"},
 	}
 	ts := Targets(runs, "core-3", "core-50")
@@ -113,7 +118,11 @@ func TestTargetsAndTable(t *testing.T) {
 	check("core-3 converged: play ≥ 20× faster than ansible+pipelining", true, false)   // 24×
 	check("core-50 converged: play ≥ 20× faster than ansible+pipelining", false, false) // 15×
 	check("converged: play on core-50 < 3× its time on core-3", false, false)           // 4×
+	check("converged: play+persist on core-50 < 3× its time on core-3", true, false)    // 2.5×
 	check("first run: play on core-50 < 3× its time on core-3", false, true)
+	if _, ok := got["first run: play+persist on core-50 < 3× its time on core-3"]; ok {
+		t.Error("a play+persist target without play+persist figures")
+	}
 	check("core-50: play's control process < 100 MB", false, false)
 
 	var buf bytes.Buffer

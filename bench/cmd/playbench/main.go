@@ -199,6 +199,7 @@ func run(c config) error {
 				res.Notes = append(res.Notes, "galera: "+g.Skipped)
 			}
 		}
+		b.stopHolder()
 		if !c.keep {
 			fmt.Printf("playbench: lab down %s-*\n", s.prefix)
 			if derr := lab.Down(context.Background(), s.prefix); derr != nil {
@@ -234,8 +235,10 @@ func run(c config) error {
 
 func method(c config) string {
 	return fmt.Sprintf("Each round runs every tool once, the order rotating each round; "+
-		"first-run rounds are preceded by an untimed cleanup play (bin/play run cleanup.yml); "+
-		"converged rounds follow one untimed converging run. All tools run with --forks %d. "+
+		"first-run rounds are preceded by an untimed cleanup play (bin/play run --persist cleanup.yml); "+
+		"converged rounds follow one untimed converging run (play --persist). All tools run with --forks %d. "+
+		"play+persist = play run --persist 15m: SSH connections held between runs (opened by the untimed runs), "+
+		"play's counterpart of ansible's ControlPersist; "+
 		"ansible = ansible-playbook defaults (pipelining off, ssh ControlPersist=60s); "+
 		"ansible+pipelining = ANSIBLE_PIPELINING=True. Wall = fork to wait4 of the tool; "+
 		"maxrss = ru_maxrss of wait4 (largest single process of the tree); "+

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -27,6 +28,11 @@ func (r *runner) toolCommand(tool, inv, playbook string) bench.Command {
 	case bench.ToolPlay:
 		return bench.Command{Path: c.playBin, Args: []string{"run", "-i", inv, "-f", fmt.Sprint(c.forks), playbook},
 			Env: []string{"NO_COLOR=1"}}
+	case bench.ToolPlayPersist:
+		// ansible's default ssh_args keep connections 60 s (ControlPersist);
+		// this is play's equivalent, long enough to span a 50-host round.
+		return bench.Command{Path: c.playBin, Args: []string{"run", "--persist", "15m", "-i", inv, "-f", fmt.Sprint(c.forks), playbook},
+			Env: []string{"NO_COLOR=1", r.holderEnv()}}
 	default:
 		pipelining := "False"
 		if tool == bench.ToolAnsiblePL {
@@ -44,6 +50,22 @@ func (r *runner) toolCommand(tool, inv, playbook string) bench.Command {
 		return bench.Command{Path: c.ansibleBin, Args: append(args, playbook),
 			Env: []string{"ANSIBLE_NOCOLOR=1", "ANSIBLE_PIPELINING=" + pipelining, "ANSIBLE_RETRY_FILES_ENABLED=False",
 				"ANSIBLE_ROLES_PATH=" + roles}}
+	}
+}
+
+// holderEnv gives the bench its own connection holder, so it neither
+// uses nor disturbs one the user runs.
+func (r *runner) holderEnv() string {
+	dir, _ := filepath.Abs(filepath.Join(r.c.work, "holder"))
+	return conn.HolderDirEnv + "=" + dir
+}
+
+// stopHolder closes the connections play+persist kept.
+func (r *runner) stopHolder() {
+	cmd := exec.Command(r.c.playBin, "connections", "--close")
+	cmd.Env = append(os.Environ(), r.holderEnv())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "playbench: closing held connections: %v: %s\n", err, out)
 	}
 }
 
@@ -86,7 +108,7 @@ func (r *runner) exec(tool, inv, playbook, logName string) (bench.Sample, string
 	cmd := r.toolCommand(tool, inv, playbook)
 	cmd.Log = f
 	statsFile := ""
-	if tool == bench.ToolPlay {
+	if tool == bench.ToolPlay || tool == bench.ToolPlayPersist {
 		statsFile = filepath.Join(r.c.work, "logs", logName+".conn.jsonl")
 		_ = os.Remove(statsFile)
 		cmd.Env = append(cmd.Env, conn.StatsFileEnv+"="+statsFile)
@@ -160,7 +182,7 @@ func (r *runner) coreWorkloads(name, inv string, hosts, n int, modes map[string]
 	if modes["first"] {
 		w := bench.Workload{Name: name, Playbook: core, Hosts: hosts, Mode: "first run"}
 		err := r.rounds(&w, inv, core, n, tools, func(tag string) error {
-			_, err := r.once(bench.ToolPlay, inv, cleanup, tag+"-cleanup")
+			_, err := r.once(bench.ToolPlayPersist, inv, cleanup, tag+"-cleanup")
 			return err
 		})
 		out = append(out, w)
@@ -170,7 +192,7 @@ func (r *runner) coreWorkloads(name, inv string, hosts, n int, modes map[string]
 	}
 	if modes["converged"] {
 		w := bench.Workload{Name: name, Playbook: core, Hosts: hosts, Mode: "converged"}
-		if _, err := r.once(bench.ToolPlay, inv, core, name+"-converge"); err != nil {
+		if _, err := r.once(bench.ToolPlayPersist, inv, core, name+"-converge"); err != nil {
 			return out, err
 		}
 		err := r.rounds(&w, inv, core, n, tools, nil)
@@ -213,7 +235,7 @@ func (r *runner) galeraWorkload(smallInv string, hosts int) (bench.Workload, err
 	}
 	fmt.Println("playbench: galera: converging with play (untimed)")
 	for i := 1; i <= 2; i++ {
-		if _, err := r.once(bench.ToolPlay, inv, r.c.galera, fmt.Sprintf("%s-converge%d", w.Name, i)); err != nil {
+		if _, err := r.once(bench.ToolPlayPersist, inv, r.c.galera, fmt.Sprintf("%s-converge%d", w.Name, i)); err != nil {
 			w.Skipped = fmt.Sprintf("play could not converge it: %v", err)
 			return w, nil
 		}
