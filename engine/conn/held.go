@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -32,6 +33,9 @@ var errNoHolder = errors.New("connection holder unavailable")
 // is created 0700 and refused when anyone else could reach into it, since
 // its socket hands out authenticated connections.
 func HolderDir() (string, error) {
+	if !holderSupported {
+		return "", errors.New("persistent connections are supported on Linux only")
+	}
 	dir := os.Getenv(HolderDirEnv)
 	if dir == "" {
 		if rt := os.Getenv("XDG_RUNTIME_DIR"); rt != "" {
@@ -47,9 +51,12 @@ func HolderDir() (string, error) {
 }
 
 func checkPrivateDir(dir string) error {
-	fi, err := os.Stat(dir)
+	fi, err := os.Lstat(dir)
 	if err != nil {
 		return err
+	}
+	if fi.Mode()&os.ModeSymlink != 0 {
+		return fmt.Errorf("%s is a symbolic link: use a real directory (or set %s)", dir, HolderDirEnv)
 	}
 	if err := ownedByUs(fi); err != nil {
 		return fmt.Errorf("%s: %w", dir, err)
@@ -74,6 +81,18 @@ func dialHeld(ctx context.Context, e *endpoint, slot int) (client *ssh.Client, r
 	if err != nil {
 		return nil, false, fmt.Errorf("%w: %v", errNoHolder, err)
 	}
+	client, reused, err = dialHeldOnce(ctx, dir, e, slot)
+	if errors.Is(err, errHolderGone) && ctx.Err() == nil {
+		// It was exiting (idle) as we came: the next try starts a new one.
+		client, reused, err = dialHeldOnce(ctx, dir, e, slot)
+	}
+	return client, reused, err
+}
+
+// errHolderGone: the holder closed the connection before answering.
+var errHolderGone = fmt.Errorf("%w: it closed the connection", errNoHolder)
+
+func dialHeldOnce(ctx context.Context, dir string, e *endpoint, slot int) (client *ssh.Client, reused bool, err error) {
 	nc, err := connectHolder(ctx, dir)
 	if err != nil {
 		return nil, false, err
@@ -86,7 +105,10 @@ func dialHeld(ctx context.Context, e *endpoint, slot int) (client *ssh.Client, r
 	c, chans, reqs, err := ssh.NewClientConn(nc, "play-holder", holderClientConfig())
 	if err != nil {
 		nc.Close()
-		return nil, false, fmt.Errorf("%w: %v", errNoHolder, err)
+		if ctx.Err() != nil {
+			return nil, false, ctx.Err()
+		}
+		return nil, false, errHolderGone
 	}
 	ok, payload, err := c.SendRequest(reqOpen, true, mustJSON(heldOpenFor(e, slot)))
 	if err != nil {
@@ -173,8 +195,11 @@ func ConnectHolder() (hc *HolderClient, ok bool, err error) {
 		return nil, false, err
 	}
 	nc, err := dialHolderSocket(filepath.Join(dir, holderSocket))
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ECONNREFUSED) {
+		return nil, false, nil // none runs
+	}
 	if err != nil {
-		return nil, false, nil
+		return nil, false, err
 	}
 	c, chans, reqs, err := ssh.NewClientConn(nc, "play-holder", holderClientConfig())
 	if err != nil {

@@ -209,6 +209,7 @@ func (h *holder) serve(l net.Listener) error {
 		<-h.quit
 		l.Close()
 	}()
+	var backoff time.Duration
 	for {
 		nc, err := l.Accept()
 		if err != nil {
@@ -218,26 +219,30 @@ func (h *holder) serve(l net.Listener) error {
 				return nil
 			default:
 			}
-			if ne, ok := err.(net.Error); ok && ne.Timeout() {
-				continue
-			}
-			h.closeAll()
-			return err
+			// Out of file descriptors and the like: wait and try again, as
+			// net/http does, rather than drop connections runs are using.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			h.logger.Printf("accept: %v; retrying in %s", err, backoff)
+			time.Sleep(backoff)
+			continue
 		}
+		backoff = 0
 		if err := checkPeer(nc); err != nil {
 			h.logger.Printf("refused a client: %v", err)
 			nc.Close()
 			continue
 		}
+		// Counted before the goroutine starts, so the idle exit cannot
+		// slip in between.
+		h.mu.Lock()
+		h.clients++
+		h.idle.Stop()
+		h.mu.Unlock()
 		go h.serveClient(nc)
 	}
 }
 
 func (h *holder) serveClient(nc net.Conn) {
-	h.mu.Lock()
-	h.clients++
-	h.idle.Stop()
-	h.mu.Unlock()
 	defer func() {
 		h.mu.Lock()
 		h.clients--
@@ -291,11 +296,14 @@ func (h *holder) serveClient(nc net.Conn) {
 			case "keepalive@openssh.com":
 				// Answer for the host: the client's keepalive must detect
 				// a dead host, not just a live holder.
-				ok := true
-				if u := current(); u != nil {
-					ok = alive(u.client)
+				if u := current(); u != nil && !alive(u.client) {
+					// A refused reply reads as "alive" to a client; closing
+					// its connection is what it notices, as with a dead host.
+					h.logger.Printf("%s: host does not answer keepalives, closing", u.open.Host)
+					h.drop(u)
+					continue
 				}
-				r.Reply(ok, nil)
+				r.Reply(true, nil)
 			case reqStatus:
 				r.Reply(true, mustJSON(h.status()))
 			case reqStop:
@@ -332,6 +340,14 @@ func (h *holder) attach(sc *ssh.ServerConn, o heldOpen) (*heldUpstream, bool, er
 		u, reused, err := h.attachOnce(sc, o)
 		if err != nil || !reused {
 			return u, reused, err
+		}
+		h.mu.Lock()
+		shared := len(u.users) > 1
+		h.mu.Unlock()
+		if shared {
+			// Another run is using it right now: its traffic may delay a
+			// probe's answer, and a false alarm would cut that run off.
+			return u, true, nil
 		}
 		// A host that vanished without a word (its network gone) leaves a
 		// connection that only keepalives would find dead, 45 s later:
@@ -536,7 +552,7 @@ func spliceChannel(nch ssh.NewChannel, up *ssh.Client) {
 		return &wg
 	}
 	toClient := pipe(cch, uch)
-	pipe(uch, cch)
+	toHost := pipe(uch, cch)
 	forward := func(dst ssh.Channel, reqs <-chan *ssh.Request) {
 		for r := range reqs {
 			ok, err := dst.SendRequest(r.Type, r.WantReply, r.Payload)
@@ -554,6 +570,14 @@ func spliceChannel(nch ssh.NewChannel, up *ssh.Client) {
 	}()
 	go func() {
 		forward(uch, creqs)
+		// The client closed: what it wrote before must still reach the
+		// host — but a host that stopped reading must not pin us.
+		drained := make(chan struct{})
+		go func() { toHost.Wait(); close(drained) }()
+		select {
+		case <-drained:
+		case <-time.After(5 * time.Second):
+		}
 		uch.Close()
 	}()
 }

@@ -8,6 +8,8 @@ import (
 	"syscall"
 )
 
+const holderSupported = true
+
 // ownedByUs refuses files another user owns: a socket or directory
 // planted by someone else must never receive our credentials.
 func ownedByUs(fi fs.FileInfo) error {

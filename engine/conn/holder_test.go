@@ -222,3 +222,28 @@ func TestHeldConnectionToASilentHostIsReplaced(t *testing.T) {
 		t.Errorf("after a silent host: %d connections, %d reused; want a new connection", s.Connections, s.Reused)
 	}
 }
+
+// A run's keepalive through the holder must notice a host that stopped
+// answering, as it would on a direct connection, and the run reconnects.
+func TestHeldKeepaliveNoticesASilentHost(t *testing.T) {
+	d := startSSHD(t)
+	useTestHolder(t)
+	c := dialPersist(t, d, time.Minute)
+	pid := loginPID(t, c)
+	if out, err := exec.Command("kill", "-STOP", pid).CombinedOutput(); err != nil {
+		t.Fatalf("kill -STOP %s: %v %s", pid, err, out)
+	}
+	t.Cleanup(func() { exec.Command("kill", "-KILL", pid).Run() })
+	c.mu.Lock()
+	held := c.clients[0].client
+	c.mu.Unlock()
+	if alive(held) {
+		t.Fatal("keepalive through the holder reports a frozen host alive")
+	}
+	if got := loginPID(t, c); got == pid {
+		t.Error("the run kept using the frozen connection")
+	}
+	if s := c.Stats(); s.Connections != 2 {
+		t.Errorf("%d connections, want 2 (the frozen one and its replacement)", s.Connections)
+	}
+}

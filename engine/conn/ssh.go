@@ -58,6 +58,7 @@ type sshClient struct {
 	closers []io.Closer // jump hosts, closed after the client
 	open    int         // channels in use (sessions and the SFTP subsystem)
 	limit   int         // learned MaxSessions; 0 while unknown
+	slot    int         // which of the host's held connections (see heldOpen.Slot)
 	dead    bool
 	stop    chan struct{}
 	once    sync.Once
@@ -89,11 +90,12 @@ func DialSSH(ctx context.Context, opts Options) (*SSHConn, error) {
 }
 
 func (c *SSHConn) newClient(ctx context.Context) (*sshClient, error) {
-	client, closers, err := c.dial(ctx)
+	slot := c.freeSlot()
+	client, closers, err := c.dial(ctx, slot)
 	if err != nil {
 		return nil, err
 	}
-	cl := &sshClient{client: client, closers: closers, stop: make(chan struct{})}
+	cl := &sshClient{client: client, closers: closers, slot: slot, stop: make(chan struct{})}
 	markDead := func() {
 		c.mu.Lock()
 		cl.dead = true
@@ -112,11 +114,8 @@ func (c *SSHConn) newClient(ctx context.Context) (*sshClient, error) {
 // dial opens one connection: through the holder when the endpoint
 // persists, else directly. A holder that cannot serve (none can be
 // started, its directory is unsafe) costs a warning, never the run.
-func (c *SSHConn) dial(ctx context.Context) (*ssh.Client, []io.Closer, error) {
+func (c *SSHConn) dial(ctx context.Context, slot int) (*ssh.Client, []io.Closer, error) {
 	if c.ep.persist > 0 {
-		c.mu.Lock()
-		slot := len(pruneDead(append([]*sshClient(nil), c.clients...)))
-		c.mu.Unlock()
 		client, reused, err := dialHeld(ctx, c.ep, slot)
 		switch {
 		case err == nil:
@@ -126,7 +125,7 @@ func (c *SSHConn) dial(ctx context.Context) (*ssh.Client, []io.Closer, error) {
 				c.opened.Add(1)
 			}
 			return client, nil, nil
-		case !errors.Is(err, errNoHolder):
+		case !errors.Is(err, errNoHolder) || ctx.Err() != nil:
 			return nil, nil, err
 		}
 		warnNoHolder(err)
@@ -144,6 +143,24 @@ func warnNoHolder(err error) {
 	warnHolderOnce.Do(func() {
 		fmt.Fprintf(os.Stderr, "[WARNING]: connecting directly, connections will not persist: %v\n", err)
 	})
+}
+
+// freeSlot is the lowest slot no live client of this host holds, so each
+// of a host's connections is a different held connection.
+func (c *SSHConn) freeSlot() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	used := map[int]bool{}
+	for _, cl := range c.clients {
+		if !cl.dead {
+			used[cl.slot] = true
+		}
+	}
+	slot := 0
+	for used[slot] {
+		slot++
+	}
+	return slot
 }
 
 // Host is the inventory name this connection serves.
