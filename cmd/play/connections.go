@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -30,6 +31,9 @@ func startHolder(dir string) error {
 	defer logf.Close()
 	cmd := exec.Command(exe, "holder", dir)
 	cmd.Dir = "/"
+	// It may outlive this run by hours: give it what it needs, not the
+	// run's whole environment (tokens, vault passwords, ...).
+	cmd.Env = holderEnv(os.Environ())
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
@@ -37,6 +41,20 @@ func startHolder(dir string) error {
 	}
 	go cmd.Wait() // reap it if it exits while we run (another holder won)
 	return nil
+}
+
+// holderEnv keeps the variables the holder uses: paths and locale. The
+// agent socket comes with each open request, not from here.
+func holderEnv(env []string) []string {
+	keep := map[string]bool{"PATH": true, "HOME": true, "USER": true, "LOGNAME": true, "TMPDIR": true,
+		"XDG_RUNTIME_DIR": true, "LANG": true, "LC_ALL": true, "TZ": true}
+	var out []string
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); keep[k] {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // envDuration reads a duration default from the environment; doRun
@@ -68,7 +86,7 @@ func connectionsCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			hc, ok, err := conn.ConnectHolder()
 			if err != nil {
-				return err
+				return fmt.Errorf("connection holder: %w", err)
 			}
 			if !ok {
 				fmt.Println("no connections are held")

@@ -146,4 +146,13 @@ func TestPersistReusesConnectionsOnLab(t *testing.T) {
 	if st4.Connections != 1 || st4.Reused != 0 {
 		t.Errorf("without --persist after --close: %d connections, %d reused; want a direct one", st4.Connections, st4.Reused)
 	}
+	// The command line beats the inventory: --persist 0 connects directly
+	// even where ssh arguments ask for ControlPersist, and starts no holder.
+	_, st5 := run("--persist", "0", "-e", "ansible_ssh_common_args='-o ControlPersist=60s'")
+	if st5.Connections != 1 || st5.Reused != 0 {
+		t.Errorf("--persist 0 with ControlPersist=60s: %d connections, %d reused; want a direct one", st5.Connections, st5.Reused)
+	}
+	if _, err := os.Stat(filepath.Join(holderDir, "holder.sock")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("--persist 0 started a holder (%v)", err)
+	}
 }

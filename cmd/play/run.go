@@ -37,6 +37,7 @@ type runFlags struct {
 	listHosts   bool
 	listTasks   bool
 	persist     time.Duration
+	persistSet  bool // --persist or PLAY_PERSIST given: it beats inventory ControlPersist
 }
 
 func runCmd() *cobra.Command {
@@ -49,7 +50,10 @@ func runCmd() *cobra.Command {
   play run --check --diff playbooks/galera.yml   # what would change, nothing touched
   play run -e mariadb_version=10.11 -e @vars.yml -t config site.yml`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return doRun(cmd.Context(), f, args) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.persistSet = cmd.Flags().Changed("persist")
+			return doRun(cmd.Context(), f, args)
+		},
 	}
 	fl := c.Flags()
 	fl.StringArrayVarP(&f.inventories, "inventory", "i", nil, "inventory file, directory or host list (repeatable)")
@@ -89,6 +93,7 @@ func doRun(parent context.Context, f runFlags, paths []string) error {
 		if _, err := time.ParseDuration(v); err != nil {
 			return &exitError{code: exitBadOptions, err: fmt.Errorf("PLAY_PERSIST=%q: expected a duration such as 60s or 10m", v)}
 		}
+		f.persistSet = true
 	}
 	extra, err := parseExtraVars(f.extraVars)
 	if err != nil {
@@ -161,7 +166,7 @@ func doRun(parent context.Context, f runFlags, paths []string) error {
 		r := run.New(run.Options{
 			Inventory: inv, ReloadInventory: reload, Forks: f.forks, Check: f.check, Diff: f.diff,
 			ExtraVars: extra, Tags: f.tags, SkipTags: f.skipTags, Verbosity: f.verbose,
-			Reporter: rep, Masker: mask, Templates: tmpl, HostKeyPolicy: f.hostKey, Persist: f.persist,
+			Reporter: rep, Masker: mask, Templates: tmpl, HostKeyPolicy: f.hostKey, Persist: f.persist, PersistSet: f.persistSet,
 		})
 		out, err := r.Run(ctx, pb)
 		if err != nil {

@@ -110,6 +110,9 @@ func (pr *playRun) connOptions(cv, vars map[string]any) (conn.Options, error) {
 	}
 	o.Persist = pr.r.opts.Persist
 	for _, k := range []string{"ansible_ssh_args", "ansible_ssh_common_args", "ansible_ssh_extra_args"} {
+		if pr.r.opts.PersistSet {
+			break // the command line decides
+		}
 		args, _ := str(k)
 		d, ok, err := controlPersistFromArgs(args)
 		if err != nil {
@@ -151,6 +154,10 @@ func proxyJumpFromArgs(args string) string {
 // connection holder honours it the way ssh's control master would.
 // "yes" keeps connections until `play connections --close`.
 func controlPersistFromArgs(args string) (time.Duration, bool, error) {
+	var (
+		persist      time.Duration
+		found, noMux bool
+	)
 	f := strings.Fields(args)
 	for i, a := range f {
 		if a == "-o" && i+1 < len(f) {
@@ -159,25 +166,43 @@ func controlPersistFromArgs(args string) (time.Duration, bool, error) {
 			a = strings.TrimPrefix(a, "-o")
 		}
 		k, v, ok := strings.Cut(a, "=")
-		if !ok || !strings.EqualFold(k, "ControlPersist") {
+		if !ok {
 			continue
 		}
-		switch strings.ToLower(v) {
-		case "no", "0":
-			return 0, true, nil
-		case "yes":
-			return 365 * 24 * time.Hour, true, nil
+		switch {
+		case strings.EqualFold(k, "ControlMaster") && strings.EqualFold(v, "no"),
+			strings.EqualFold(k, "ControlPath") && strings.EqualFold(v, "none"):
+			// Multiplexing switched off makes ControlPersist moot, as in ssh.
+			noMux = true
+		case strings.EqualFold(k, "ControlPersist") && !found: // ssh: the first value wins
+			d, err := parseControlPersist(v)
+			if err != nil {
+				return 0, false, err
+			}
+			persist, found = d, true
 		}
-		if n, err := strconv.Atoi(v); err == nil && n > 0 {
-			return time.Duration(n) * time.Second, true, nil
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
-			return 0, false, fmt.Errorf("ControlPersist=%s: expected yes, no, seconds or a duration such as 60s or 10m", v)
-		}
-		return d, true, nil
 	}
-	return 0, false, nil
+	if noMux {
+		return 0, true, nil
+	}
+	return persist, found, nil
+}
+
+func parseControlPersist(v string) (time.Duration, error) {
+	switch strings.ToLower(v) {
+	case "no", "0":
+		return 0, nil
+	case "yes":
+		return 365 * 24 * time.Hour, nil
+	}
+	if n, err := strconv.Atoi(v); err == nil && n > 0 {
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("ControlPersist=%s: expected yes, no, seconds or a duration such as 60s or 10m", v)
+	}
+	return d, nil
 }
 
 // become resolves privilege escalation: ansible_become* variables, then

@@ -20,6 +20,8 @@ func TestControlPersistFromArgs(t *testing.T) {
 		{"-o ControlPersist=yes", 365 * 24 * time.Hour, true, ""},
 		{"-J bastion -o StrictHostKeyChecking=no", 0, false, ""},
 		{"", 0, false, ""},
+		{"-o ControlPersist=60s -o ControlPath=none", 0, true, ""},
+		{"-o ControlMaster=no -o ControlPersist=60s", 0, true, ""},
 		{"-o ControlPersist=soon", 0, false, "ControlPersist=soon: expected yes, no, seconds or a duration"},
 	}
 	for _, c := range cases {

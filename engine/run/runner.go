@@ -46,6 +46,9 @@ type Options struct {
 	// Persist keeps SSH connections open in the user's connection holder
 	// for this long after the run (0: close them at the end).
 	Persist time.Duration
+	// PersistSet: Persist was given on the command line and overrides
+	// ControlPersist in the inventory's ssh arguments.
+	PersistSet bool
 }
 
 // Outcome summarises a run for the exit code.
