@@ -127,6 +127,9 @@ type Task struct {
 	// FindFile resolves a relative src for copy/template/script: kind is
 	// "files" or "templates"; returns a path on the control machine.
 	FindFile func(kind, name string) (string, error)
+	// LoadVars reads a YAML/JSON file of variables on the control machine
+	// (include_vars), with the same parser and errors as vars_files.
+	LoadVars func(path string) (map[string]any, error)
 	// Render renders a Jinja2 template text with the host's variables.
 	Render func(text string) (string, error)
 	// Eval evaluates a bare Jinja2 expression (assert's that, debug's var).

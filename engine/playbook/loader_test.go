@@ -101,3 +101,26 @@ func TestYAMLMergeKeysInTasks(t *testing.T) {
 		t.Errorf("merge key not applied: %+v", m)
 	}
 }
+
+// A literal include_vars file is checked before any host is touched: it
+// must exist and parse as a mapping; its parameters are validated too.
+func TestIncludeVarsValidated(t *testing.T) {
+	_, errs := load(t, "testdata/bad/incvars/play.yml")
+	all := strings.Join(errs, "\n")
+	want := []string{
+		"play.yml:4:21: include_vars: missing.yml not found in vars/ of the role or next to the task file",
+		"broken.yml:2: YAML syntax error",
+		"list.yml:1:1: a vars file must be a mapping",
+		"play.yml:8:7: module include_vars: parameters file, dir are mutually exclusive",
+		"play.yml:9:9: include_vars: a.yml not found",
+		"play.yml:11:7: module include_vars: one of file, dir is required",
+	}
+	for _, w := range want {
+		if !strings.Contains(all, w) {
+			t.Errorf("missing diagnostic %q in:\n%s", w, all)
+		}
+	}
+	if len(errs) != len(want) {
+		t.Errorf("%d diagnostics, want %d (a templated file name is checked at run time):\n%s", len(errs), len(want), all)
+	}
+}

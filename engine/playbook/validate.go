@@ -120,6 +120,36 @@ func (v *validator) task(t *Task) {
 			}
 		}
 	}
+	if t.Action == "include_vars" {
+		v.includeVars(t)
+	}
+}
+
+// includeVars checks a literal include_vars file now: it must exist and
+// parse, or the run would stop at it halfway.
+func (v *validator) includeVars(t *Task) {
+	key := "file"
+	file, _ := t.Args["file"].(string)
+	if file == "" {
+		key = "_raw_params"
+		file, _ = t.Args["_raw_params"].(string)
+	}
+	file = strings.TrimSpace(file)
+	if file == "" || strings.Contains(file, "{{") {
+		return
+	}
+	at, ok := t.ArgPos[key]
+	if !ok {
+		at = t.ActionPos
+	}
+	path, err := t.FindFile("vars", file)
+	if err != nil {
+		v.ds.Addf(at, "include_vars: %s not found in vars/ of the role or next to the task file", file)
+		return
+	}
+	if _, d := LoadVarsFile(path); d != nil {
+		v.ds.Add(d)
+	}
 }
 
 func (v *validator) values(at diag.Pos, m map[string]any) {

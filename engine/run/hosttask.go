@@ -347,6 +347,7 @@ func (pr *playRun) execute(ctx context.Context, t *playbook.Task, sc *scope, h *
 		Diff:         true,
 		Vars:         vars,
 		FindFile:     t.FindFile,
+		LoadVars:     loadVarsFile,
 		Render:       func(text string) (string, error) { return pr.r.tmpl.RenderString(text, vars) },
 		Eval:         func(expr string) (any, error) { return pr.r.tmpl.Eval(expr, vars) },
 	}

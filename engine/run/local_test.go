@@ -126,3 +126,16 @@ func TestRunOnceBlock(t *testing.T) {
 		t.Errorf("the task inside the run_once block ran %d times, want 1", n)
 	}
 }
+
+// include_vars loads a file (play's vars/ beside the playbook, a role's
+// vars/), a directory under one name in sorted order, a templated name;
+// the values win over play vars as Ansible's do.
+func TestIncludeVars(t *testing.T) {
+	rec, out := runPlaybook(t, localInventory(t), "testdata/local/include_vars/play.yml", run.Options{})
+	if f := failures(rec); len(f) > 0 || out.Failed {
+		t.Fatalf("include_vars assertions failed:\n%s", strings.Join(f, "\n"))
+	}
+	if n := len(rec.byHost("h1")); n != 8 {
+		t.Errorf("h1 ran %d tasks, want 8: %v", n, rec.byHost("h1"))
+	}
+}

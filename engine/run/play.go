@@ -250,3 +250,13 @@ func (pr *playRun) refreshInventory() error {
 	pr.r.mu.Unlock()
 	return nil
 }
+
+// loadVarsFile reads a variables file for include_vars, with vars_files'
+// parser and positioned errors.
+func loadVarsFile(path string) (map[string]any, error) {
+	vars, d := playbook.LoadVarsFile(path)
+	if d != nil {
+		return nil, d
+	}
+	return vars, nil
+}
