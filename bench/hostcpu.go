@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -126,4 +127,38 @@ func ReadRemoteWork(path string) (*RemoteWork, error) {
 		w.SFTPOps += s.SFTPOps
 	}
 	return &w, nil
+}
+
+// ProcessesCPU is the CPU time used so far by the processes whose command
+// line has every one of args (for play's connection holder: "holder" and
+// its directory), own time plus reaped children's.
+func ProcessesCPU(args ...string) time.Duration {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	total := 0
+	for _, e := range ents {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		words := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
+		all := true
+		for _, a := range args {
+			all = all && slices.Contains(words, a)
+		}
+		if !all {
+			continue
+		}
+		if b, err := os.ReadFile("/proc/" + e.Name() + "/stat"); err == nil {
+			if _, ticks, ok := parseProcStat(string(b)); ok {
+				total += ticks
+			}
+		}
+	}
+	return time.Duration(total) * clockTick
 }

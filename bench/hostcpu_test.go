@@ -2,9 +2,11 @@ package bench
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseProcStat(t *testing.T) {
@@ -61,5 +63,23 @@ func TestRemoteWorkInSummaryAndTable(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "host CPU s") || !strings.Contains(out.String(), "3.0+85.0") {
 		t.Errorf("table lacks host CPU or per-host exec+sftp counts:\n%s", out.String())
+	}
+}
+
+func TestProcessesCPUFindsByArguments(t *testing.T) {
+	cmd := exec.Command("sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; sleep 5", "playbench-cpu-probe", "marker-3f9c")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	deadline := time.Now().Add(20 * time.Second)
+	for ProcessesCPU("playbench-cpu-probe", "marker-3f9c") < 100*time.Millisecond {
+		if time.Now().After(deadline) {
+			t.Fatal("the busy probe process was not found or not charged")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := ProcessesCPU("playbench-cpu-probe", "no-such-marker"); got != 0 {
+		t.Errorf("processes without every argument were counted: %v", got)
 	}
 }

@@ -24,6 +24,10 @@ type Sample struct {
 	// what decides how many hosts a run can serve; and unlike wall time
 	// it barely moves with the other jobs' load. -1 when not measured.
 	HostCPUS float64 `json:"host_cpu_s"`
+	// HolderCPUS is what play's connection holder (a separate background
+	// process, so outside the tool's tree) spent during a play+persist
+	// run; it is counted in the CPU column too.
+	HolderCPUS float64 `json:"holder_cpu_s,omitempty"`
 	// Remote is what play asked of the hosts, summed over them (from
 	// PLAY_CONN_STATS); nil for the other tools.
 	Remote *RemoteWork `json:"remote,omitempty"`

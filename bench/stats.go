@@ -47,7 +47,8 @@ type Summary struct {
 	MaxRSSMB float64 `json:"max_rss_mb"`
 	// TreePeakMB is the largest sampled sum of PSS over the process tree.
 	TreePeakMB float64 `json:"tree_peak_pss_mb"`
-	// CPUS is the median user+system CPU time of the whole tree.
+	// CPUS is the median user+system CPU time of the whole tree (and of
+	// play's connection holder for play+persist).
 	CPUS float64 `json:"median_cpu_s"`
 	// HostCPUS is the median CPU time the lab hosts spent per run (see
 	// Sample.HostCPUS); -1 when not measured.
@@ -64,7 +65,7 @@ func Summarize(tool string, samples []Sample, taskRuns int) Summary {
 		wall = append(wall, s.WallS)
 		rss = append(rss, s.MaxRSSMB)
 		tree = append(tree, s.TreePeakMB)
-		cpu = append(cpu, s.UserS+s.SysS)
+		cpu = append(cpu, s.UserS+s.SysS+s.HolderCPUS)
 		if s.HostCPUS >= 0 {
 			host = append(host, s.HostCPUS)
 		}

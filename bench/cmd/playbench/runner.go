@@ -55,9 +55,11 @@ func (r *runner) toolCommand(tool, inv, playbook string) bench.Command {
 
 // holderEnv gives the bench its own connection holder, so it neither
 // uses nor disturbs one the user runs.
-func (r *runner) holderEnv() string {
+func (r *runner) holderEnv() string { return conn.HolderDirEnv + "=" + r.holderDir() }
+
+func (r *runner) holderDir() string {
 	dir, _ := filepath.Abs(filepath.Join(r.c.work, "holder"))
-	return conn.HolderDirEnv + "=" + dir
+	return dir
 }
 
 // stopHolder closes the connections play+persist kept.
@@ -116,7 +118,11 @@ func (r *runner) exec(tool, inv, playbook, logName string) (bench.Sample, string
 	fmt.Fprintf(f, "# %s %s\n# env %s\n", cmd.Path, strings.Join(cmd.Args, " "), strings.Join(cmd.Env, " "))
 	prefix := r.prefixes[inv]
 	before, herr := bench.LabHostsCPU(prefix)
+	holderBefore := bench.ProcessesCPU("holder", r.holderDir())
 	s, out, err := bench.Measure(r.ctx, cmd)
+	if tool == bench.ToolPlayPersist {
+		s.HolderCPUS = (bench.ProcessesCPU("holder", r.holderDir()) - holderBefore).Seconds()
+	}
 	s.HostCPUS = -1
 	if after, aerr := bench.LabHostsCPU(prefix); herr == nil && aerr == nil && prefix != "" {
 		s.HostCPUS = (after - before).Seconds()
@@ -240,8 +246,19 @@ func (r *runner) galeraWorkload(smallInv string, hosts int) (bench.Workload, err
 			return w, nil
 		}
 	}
-	// A tool that fails on the playbook (e.g. a module ansible lacks) makes
-	// the workload unusable, not the bench wrong: skip it with the reason.
-	_ = r.rounds(&w, inv, r.c.galera, r.c.galeraRounds, r.c.tools, nil) // a failure marks w skipped
+	// ansible-playbook cannot run it: the roles use play's own modules
+	// (my_cnf, galera_bootstrap, sysbench), which ansible-core lacks. So
+	// the workload compares play with and without held connections.
+	var tools []string
+	for _, t := range r.c.tools {
+		if t == bench.ToolPlay || t == bench.ToolPlayPersist {
+			tools = append(tools, t)
+		}
+	}
+	if len(tools) == 0 {
+		w.Skipped = "no play tool selected (-tools)"
+		return w, nil
+	}
+	_ = r.rounds(&w, inv, r.c.galera, r.c.galeraRounds, tools, nil) // a failure marks w skipped
 	return w, nil
 }
