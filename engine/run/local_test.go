@@ -138,4 +138,9 @@ func TestIncludeVars(t *testing.T) {
 	if n := len(rec.byHost("h1")); n != 8 {
 		t.Errorf("h1 ran %d tasks, want 8: %v", n, rec.byHost("h1"))
 	}
+	// Check mode loads the variables too: later tasks depend on them.
+	rec, out = runPlaybook(t, localInventory(t), "testdata/local/include_vars/play.yml", run.Options{Check: true})
+	if f := failures(rec); len(f) > 0 || out.Failed {
+		t.Fatalf("include_vars in check mode:\n%s", strings.Join(f, "\n"))
+	}
 }
