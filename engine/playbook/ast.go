@@ -4,7 +4,11 @@
 // touched.
 package playbook
 
-import "github.com/playbook/play/engine/diag"
+import (
+	"time"
+
+	"github.com/playbook/play/engine/diag"
+)
 
 // Playbook is one loaded playbook file (import_playbook already flattened).
 type Playbook struct {
@@ -119,6 +123,11 @@ type Task struct {
 	Environment       map[string]any
 	Vars              map[string]any
 	AnyErrorsFatal    bool
+	// Timeout bounds each run of the task's module (per loop item), from
+	// `timeout:` or `async:` with poll > 0 (play always waits, so async is
+	// a deadline); 0 = none. TimeoutKey says which, for the message.
+	Timeout    time.Duration
+	TimeoutKey string
 
 	// Blocks.
 	IsBlock bool

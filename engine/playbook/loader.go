@@ -53,7 +53,7 @@ var taskKeys = map[string]bool{
 	"run_once": true, "delegate_to": true, "delegate_facts": true, "check_mode": true, "diff": true,
 	"no_log": true, "become": true, "become_user": true, "become_method": true, "environment": true,
 	"vars": true, "block": true, "rescue": true, "always": true, "args": true, "action": true,
-	"local_action": true, "any_errors_fatal": true, "throttle": true, "timeout": true, "collections": true,
+	"local_action": true, "any_errors_fatal": true, "throttle": true, "timeout": true, "async": true, "poll": true, "collections": true,
 	"debugger": true,
 }
 

@@ -124,3 +124,20 @@ func TestIncludeVarsValidated(t *testing.T) {
 		t.Errorf("%d diagnostics, want %d (a templated file name is checked at run time):\n%s", len(errs), len(want), all)
 	}
 }
+
+func TestAsyncAndTimeoutValidated(t *testing.T) {
+	_, errs := load(t, "testdata/bad/deadline.yml")
+	all := strings.Join(errs, "\n")
+	for _, w := range []string{
+		"deadline.yml:6:13: async with poll: 0 (fire and forget) is not supported",
+		"deadline.yml:7:7: timeout on a block is not supported",
+		"deadline.yml:11:16: timeout: expected a number of seconds ≥ 0, got -1",
+	} {
+		if !strings.Contains(all, w) {
+			t.Errorf("missing diagnostic %q in:\n%s", w, all)
+		}
+	}
+	if len(errs) != 3 {
+		t.Errorf("%d diagnostics, want 3:\n%s", len(errs), all)
+	}
+}

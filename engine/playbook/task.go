@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/playbook/play/engine/diag"
 	"github.com/playbook/play/modules"
@@ -19,6 +20,12 @@ func (l *Loader) task(c *ctx, n *yaml.Node) *Task {
 	var actionKey, actionVal *yaml.Node
 	var extraArgs *yaml.Node
 	var actions []string
+	var (
+		timeoutS, asyncS, pollS int
+		timeoutSet              bool
+		asyncNode, pollNode     *yaml.Node
+	)
+	defer func() { l.taskDeadline(file, t, timeoutS, timeoutSet, asyncS, asyncNode, pollS, pollNode) }()
 	for _, kv := range mapPairs(n) {
 		k, v := kv[0], kv[1]
 		key := k.Value
@@ -120,7 +127,17 @@ func (l *Loader) task(c *ctx, n *yaml.Node) *Task {
 				actionVal = rest
 			}
 			actions = append(actions, key)
-		case "delegate_facts", "throttle", "timeout", "collections", "debugger":
+		case "timeout", "async":
+			if n := l.int(file, key, v); n < 0 {
+				l.Diags.Addf(pos(file, v), "%s: expected a number of seconds ≥ 0, got %d", key, n)
+			} else if key == "timeout" {
+				timeoutS, timeoutSet = n, true
+			} else {
+				asyncS, asyncNode = n, v
+			}
+		case "poll":
+			pollS, pollNode = l.int(file, key, v), v
+		case "delegate_facts", "throttle", "collections", "debugger":
 			// accepted for compatibility
 		default:
 			if strings.HasPrefix(key, "with_") {
@@ -410,4 +427,37 @@ func (l *Loader) loopControl(file string, v *yaml.Node) LoopControl {
 		l.Diags.Add(&diag.Diagnostic{Pos: pos(file, v), Msg: fmt.Sprintf("loop_control: expected a mapping, got %s", kindName(v))})
 	}
 	return lc
+}
+
+// taskDeadline turns `timeout:` and `async:`/`poll:` into the task's
+// deadline. play waits for every task, so async with poll > 0 means what
+// it does for the user in Ansible — give up after that many seconds — and
+// fire-and-forget (poll: 0) is refused rather than silently waited for.
+func (l *Loader) taskDeadline(file string, t *Task, timeoutS int, timeoutSet bool, asyncS int, asyncNode *yaml.Node, pollS int, pollNode *yaml.Node) {
+	if t.IsBlock && (timeoutSet || asyncNode != nil) {
+		at := asyncNode
+		if at == nil {
+			at = pollNode
+		}
+		if at == nil {
+			l.Diags.Addf(t.Pos, "timeout on a block is not supported: put it on the tasks that need it")
+		} else {
+			l.Diags.Addf(pos(file, at), "async on a block is not supported: put it on the tasks that need it")
+		}
+		return
+	}
+	if timeoutSet && timeoutS > 0 {
+		t.Timeout, t.TimeoutKey = time.Duration(timeoutS)*time.Second, "timeout"
+	}
+	if asyncNode == nil {
+		return
+	}
+	if pollNode != nil && pollS == 0 {
+		l.Diags.Addf(pos(file, pollNode), "async with poll: 0 (fire and forget) is not supported: play waits for every task; "+
+			"give poll a number of seconds (async then bounds the task), or start the job detached with shell: nohup ... &")
+		return
+	}
+	if asyncS > 0 && (t.Timeout == 0 || time.Duration(asyncS)*time.Second < t.Timeout) {
+		t.Timeout, t.TimeoutKey = time.Duration(asyncS)*time.Second, "async"
+	}
 }

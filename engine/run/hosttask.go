@@ -394,7 +394,7 @@ func (pr *playRun) execute(ctx context.Context, t *playbook.Task, sc *scope, h *
 	}
 	var ir *itemResult
 	for attempt := 1; attempt <= attempts; attempt++ {
-		ir = pr.runModule(ctx, mod, mt)
+		ir = pr.runModule(ctx, mod, mt, t)
 		if ir.status == report.StatusUnreachable {
 			return ir
 		}
@@ -428,8 +428,23 @@ func (pr *playRun) execute(ctx context.Context, t *playbook.Task, sc *scope, h *
 	return ir
 }
 
-func (pr *playRun) runModule(ctx context.Context, mod modules.Module, mt *modules.Task) *itemResult {
-	mr, err := mod.Run(ctx, mt)
+func (pr *playRun) runModule(ctx context.Context, mod modules.Module, mt *modules.Task, t *playbook.Task) *itemResult {
+	mctx := ctx
+	if t.Timeout > 0 {
+		var cancel context.CancelFunc
+		mctx, cancel = context.WithTimeout(ctx, t.Timeout)
+		defer cancel()
+	}
+	mr, err := mod.Run(mctx, mt)
+	if t.Timeout > 0 && ctx.Err() == nil && errors.Is(mctx.Err(), context.DeadlineExceeded) {
+		// Cancelling the context stopped the module and killed its remote
+		// command; say why in the task's own terms.
+		msg := fmt.Sprintf("the task did not finish within its timeout of %s and was stopped (timeout: %d)", t.Timeout, int(t.Timeout.Seconds()))
+		if t.TimeoutKey == "async" {
+			msg = fmt.Sprintf("async task did not complete within the requested time - %s (async: %d)", t.Timeout, int(t.Timeout.Seconds()))
+		}
+		return &itemResult{status: report.StatusFailed, msg: msg}
+	}
 	if err != nil {
 		if errors.Is(err, conn.ErrUnreachable) {
 			return &itemResult{status: report.StatusUnreachable, msg: err.Error()}

@@ -144,3 +144,24 @@ func TestIncludeVars(t *testing.T) {
 		t.Fatalf("include_vars in check mode:\n%s", strings.Join(f, "\n"))
 	}
 }
+
+// timeout: and async: with poll stop a task that runs too long (its
+// command killed on the host) and fail it with the keyword's message.
+func TestTaskTimeoutAndAsync(t *testing.T) {
+	rec, out := runPlaybook(t, localInventory(t), "testdata/local/deadline.yml", run.Options{})
+	var failed []string
+	for _, r := range rec.results {
+		if r.Status == report.StatusFailed {
+			failed = append(failed, r.Task)
+		}
+	}
+	if strings.Join(failed, ",") != "timeout stops a command that runs too long,async with poll bounds the task the same way" {
+		t.Errorf("failed tasks: %v", failed)
+	}
+	if out.Failed {
+		t.Errorf("the run failed beyond the two expected, ignored failures:\n%s", strings.Join(failures(rec), "\n"))
+	}
+	if n := len(rec.byHost("h1")); n != 5 {
+		t.Errorf("h1 ran %d tasks, want 5: %v", n, rec.byHost("h1"))
+	}
+}
