@@ -82,12 +82,16 @@ func (n *nameCache) putFile(group bool, e account) {
 	if e.first {
 		n.put(group, e.id, e.name)
 	}
+	n.putID(group, e.name, e.id)
+}
+
+func (n *nameCache) putID(group bool, name string, id int) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.ids == nil {
 		n.ids = map[string]int{}
 	}
-	n.ids[idKey(group, e.name)] = e.id
+	n.ids[idKey(group, name)] = id
 }
 
 func idKey(group bool, name string) string {
@@ -97,7 +101,8 @@ func idKey(group bool, name string) string {
 	return "u:" + name
 }
 
-// id returns a name's id when the account files listed it.
+// id returns a name's id when the account files listed it or an earlier
+// resolveID found it.
 func (n *nameCache) id(group bool, name string) (int, bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -152,19 +157,16 @@ func (n *nameCache) lookup(ctx context.Context, run runFunc, uid, gid int) (stri
 	return u, g
 }
 
-// resolveID turns a user or group name into its id on the host.
-func resolveID(ctx context.Context, run runFunc, cache *sync.Map, group bool, name string) (int, error) {
-	if id, err := strconv.Atoi(name); err == nil {
+// resolveID turns a user or group name into its id: from the cache (the
+// account files, earlier lookups), else with id/getent on the host, and
+// remembers the answer.
+func (n *nameCache) resolveID(ctx context.Context, run runFunc, group bool, name string) (int, error) {
+	if id, ok := n.id(group, name); ok {
 		return id, nil
 	}
-	key := "u:" + name
 	command := "id -u -- " + shq(name)
 	if group {
-		key = "g:" + name
 		command = "getent group " + shq(name) + " | cut -d: -f3"
-	}
-	if v, ok := cache.Load(key); ok {
-		return v.(int), nil
 	}
 	res, err := run(ctx, Cmd{Command: command})
 	if err != nil {
@@ -178,6 +180,6 @@ func resolveID(ctx context.Context, run runFunc, cache *sync.Map, group bool, na
 		}
 		return 0, fmt.Errorf("unknown %s %q", kind, name)
 	}
-	cache.Store(key, id)
+	n.putID(group, name, id)
 	return id, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+
+	"github.com/pkg/sftp"
 )
 
 // PathOps is implemented by connections that can create directories and
@@ -28,36 +30,22 @@ var ErrNeedsCommand = errors.New("needs a command")
 
 // Mkdir creates one directory over SFTP (see PathOps).
 func (c *SSHConn) Mkdir(ctx context.Context, p string, become Become) error {
-	if !c.useSFTP(become) {
-		return ErrNeedsCommand
-	}
-	sc, err := c.sftpClient(ctx)
-	if err != nil {
-		return err
-	}
-	if err := sc.Mkdir(p); err != nil {
-		return sftpErr("mkdir", p, c.ep.host, err)
-	}
-	return nil
+	return c.sftpPathOp(ctx, become, "mkdir", p, func(sc *sftp.Client) error { return sc.Mkdir(p) })
 }
 
 // Chmod sets a mode over SFTP (see PathOps).
 func (c *SSHConn) Chmod(ctx context.Context, p string, mode fs.FileMode, become Become) error {
-	if !c.useSFTP(become) {
-		return ErrNeedsCommand
-	}
-	sc, err := c.sftpClient(ctx)
-	if err != nil {
-		return err
-	}
-	if err := sc.Chmod(p, mode); err != nil {
-		return sftpErr("chmod", p, c.ep.host, err)
-	}
-	return nil
+	return c.sftpPathOp(ctx, become, "chmod", p, func(sc *sftp.Client) error { return sc.Chmod(p, mode) })
 }
 
 // Symlink creates a symlink over SFTP (see PathOps).
 func (c *SSHConn) Symlink(ctx context.Context, target, link string, become Become) error {
+	return c.sftpPathOp(ctx, become, "symlink", link, func(sc *sftp.Client) error { return sc.Symlink(target, link) })
+}
+
+// sftpPathOp runs one SFTP request on path, or says ErrNeedsCommand when
+// become rules SFTP out; op names the request in errors.
+func (c *SSHConn) sftpPathOp(ctx context.Context, become Become, op, path string, do func(*sftp.Client) error) error {
 	if !c.useSFTP(become) {
 		return ErrNeedsCommand
 	}
@@ -65,8 +53,8 @@ func (c *SSHConn) Symlink(ctx context.Context, target, link string, become Becom
 	if err != nil {
 		return err
 	}
-	if err := sc.Symlink(target, link); err != nil {
-		return sftpErr("symlink", link, c.ep.host, err)
+	if err := do(sc); err != nil {
+		return sftpErr(op, path, c.ep.host, err)
 	}
 	return nil
 }

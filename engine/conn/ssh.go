@@ -47,9 +47,8 @@ type SSHConn struct {
 	sftp     *sftp.Client
 	sftpSess *ssh.Session
 	sftpCl   *sshClient
-	ctr      counters // remote work asked for, see Stats
-	names    nameCache
-	idCache  sync.Map // "u:name"/"g:name" -> int, for chown over SFTP
+	ctr      counters  // remote work asked for, see Stats
+	names    nameCache // uid/gid <-> names, for Stat and chown over SFTP
 }
 
 // sshClient is one TCP connection and its session bookkeeping.

@@ -240,13 +240,10 @@ func (c *SSHConn) ownerNames(ctx context.Context, uid, gid int) (string, string)
 // accountID resolves a user or group name like ownerNames does.
 func (c *SSHConn) accountID(ctx context.Context, group bool, name string) (int, error) {
 	if id, err := strconv.Atoi(name); err == nil {
-		return id, nil
+		return id, nil // no need to read the account files
 	}
 	c.names.seed(ctx, c.readLoginFile)
-	if id, ok := c.names.id(group, name); ok {
-		return id, nil
-	}
-	return resolveID(ctx, c.Run, &c.idCache, group, name)
+	return c.names.resolveID(ctx, c.Run, group, name)
 }
 
 // readLoginFile reads a file as the login user over SFTP.
