@@ -105,21 +105,27 @@ func (pr *playRun) connOptions(cv, vars map[string]any) (conn.Options, error) {
 			o.HostKeyPolicy = "accept-new"
 		}
 	}
-	if args, _ := str("ansible_ssh_common_args", "ansible_ssh_extra_args"); args != "" {
-		o.ProxyJump = proxyJumpFromArgs(args)
+	// The ssh argument variables, rendered once for both uses below.
+	sshArgKeys := []string{"ansible_ssh_args", "ansible_ssh_common_args", "ansible_ssh_extra_args"}
+	sshArgs := map[string]string{}
+	for _, k := range sshArgKeys {
+		sshArgs[k], _ = str(k)
 	}
+	proxyArgs := sshArgs["ansible_ssh_common_args"]
+	if cv["ansible_ssh_common_args"] == nil {
+		proxyArgs = sshArgs["ansible_ssh_extra_args"]
+	}
+	o.ProxyJump = proxyJumpFromArgs(proxyArgs)
 	o.Persist = pr.r.opts.Persist
-	for _, k := range []string{"ansible_ssh_args", "ansible_ssh_common_args", "ansible_ssh_extra_args"} {
-		if pr.r.opts.PersistSet {
-			break // the command line decides
-		}
-		args, _ := str(k)
-		d, ok, err := controlPersistFromArgs(args)
-		if err != nil {
-			return o, fmt.Errorf("%s: %v", k, err)
-		}
-		if ok {
-			o.Persist = d
+	if !pr.r.opts.PersistSet { // else the command line decides
+		for _, k := range sshArgKeys {
+			d, ok, err := controlPersistFromArgs(sshArgs[k])
+			if err != nil {
+				return o, fmt.Errorf("%s: %v", k, err)
+			}
+			if ok {
+				o.Persist = d
+			}
 		}
 	}
 	if t, _ := str("ansible_ssh_timeout", "ansible_timeout"); t != "" {
@@ -130,20 +136,40 @@ func (pr *playRun) connOptions(cv, vars map[string]any) (conn.Options, error) {
 	return o, nil
 }
 
+// sshOptions lists the options in ssh arguments, in order: "-o Key=Value",
+// "-oKey=Value" and a bare "Key=Value", with "-J host" as ProxyJump.
+func sshOptions(args string) [][2]string {
+	var out [][2]string
+	f := strings.Fields(args)
+	for i := 0; i < len(f); i++ {
+		a := f[i]
+		switch {
+		case (a == "-J" || a == "-o") && i+1 < len(f):
+			i++
+			if a == "-J" {
+				out = append(out, [2]string{"ProxyJump", f[i]})
+				continue
+			}
+			a = f[i]
+		case strings.HasPrefix(a, "-J"):
+			out = append(out, [2]string{"ProxyJump", a[2:]})
+			continue
+		default:
+			a = strings.TrimPrefix(a, "-o")
+		}
+		if k, v, ok := strings.Cut(a, "="); ok {
+			out = append(out, [2]string{k, v})
+		}
+	}
+	return out
+}
+
 // proxyJumpFromArgs finds -J host or -o ProxyJump=host in ssh arguments,
 // the usual way Ansible inventories reach hosts behind a jump host.
 func proxyJumpFromArgs(args string) string {
-	f := strings.Fields(args)
-	for i, a := range f {
-		switch {
-		case a == "-J" && i+1 < len(f):
-			return f[i+1]
-		case strings.HasPrefix(a, "-J"):
-			return a[2:]
-		case strings.HasPrefix(a, "ProxyJump="):
-			return strings.TrimPrefix(a, "ProxyJump=")
-		case a == "-o" && i+1 < len(f) && strings.HasPrefix(f[i+1], "ProxyJump="):
-			return strings.TrimPrefix(f[i+1], "ProxyJump=")
+	for _, kv := range sshOptions(args) {
+		if strings.EqualFold(kv[0], "ProxyJump") {
+			return kv[1]
 		}
 	}
 	return ""
@@ -158,17 +184,8 @@ func controlPersistFromArgs(args string) (time.Duration, bool, error) {
 		persist      time.Duration
 		found, noMux bool
 	)
-	f := strings.Fields(args)
-	for i, a := range f {
-		if a == "-o" && i+1 < len(f) {
-			a = f[i+1]
-		} else {
-			a = strings.TrimPrefix(a, "-o")
-		}
-		k, v, ok := strings.Cut(a, "=")
-		if !ok {
-			continue
-		}
+	for _, kv := range sshOptions(args) {
+		k, v := kv[0], kv[1]
 		switch {
 		case strings.EqualFold(k, "ControlMaster") && strings.EqualFold(v, "no"),
 			strings.EqualFold(k, "ControlPath") && strings.EqualFold(v, "none"):

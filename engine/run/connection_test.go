@@ -37,3 +37,19 @@ func TestControlPersistFromArgs(t *testing.T) {
 		}
 	}
 }
+
+func TestProxyJumpFromArgs(t *testing.T) {
+	for args, want := range map[string]string{
+		"-J bastion":                           "bastion",
+		"-Jadmin@bastion:2222":                 "admin@bastion:2222",
+		"-o ProxyJump=jump1,jump2":             "jump1,jump2",
+		"-oProxyJump=jump":                     "jump",
+		"-C -o StrictHostKeyChecking=no -J b1": "b1",
+		"-o ControlPersist=60s":                "",
+		"":                                     "",
+	} {
+		if got := proxyJumpFromArgs(args); got != want {
+			t.Errorf("proxyJumpFromArgs(%q) = %q, want %q", args, got, want)
+		}
+	}
+}
