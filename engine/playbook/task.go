@@ -20,12 +20,8 @@ func (l *Loader) task(c *ctx, n *yaml.Node) *Task {
 	var actionKey, actionVal *yaml.Node
 	var extraArgs *yaml.Node
 	var actions []string
-	var (
-		timeoutS, asyncS, pollS int
-		timeoutSet              bool
-		asyncNode, pollNode     *yaml.Node
-	)
-	defer func() { l.taskDeadline(file, t, timeoutS, timeoutSet, asyncS, asyncNode, pollS, pollNode) }()
+	var dl deadlineKeys
+	defer func() { l.taskDeadline(file, t, dl) }() // once every keyword is known, on every return
 	for _, kv := range mapPairs(n) {
 		k, v := kv[0], kv[1]
 		key := k.Value
@@ -127,16 +123,12 @@ func (l *Loader) task(c *ctx, n *yaml.Node) *Task {
 				actionVal = rest
 			}
 			actions = append(actions, key)
-		case "timeout", "async":
-			if n := l.int(file, key, v); n < 0 {
-				l.Diags.Addf(pos(file, v), "%s: expected a number of seconds ≥ 0, got %d", key, n)
-			} else if key == "timeout" {
-				timeoutS, timeoutSet = n, true
-			} else {
-				asyncS, asyncNode = n, v
-			}
+		case "timeout":
+			dl.timeout = v
+		case "async":
+			dl.async = v
 		case "poll":
-			pollS, pollNode = l.int(file, key, v), v
+			dl.poll = v
 		case "delegate_facts", "throttle", "collections", "debugger":
 			// accepted for compatibility
 		default:
@@ -429,35 +421,49 @@ func (l *Loader) loopControl(file string, v *yaml.Node) LoopControl {
 	return lc
 }
 
+// deadlineKeys are a task's `timeout:`, `async:` and `poll:` values.
+type deadlineKeys struct{ timeout, async, poll *yaml.Node }
+
 // taskDeadline turns `timeout:` and `async:`/`poll:` into the task's
 // deadline. play waits for every task, so async with poll > 0 means what
 // it does for the user in Ansible — give up after that many seconds — and
 // fire-and-forget (poll: 0) is refused rather than silently waited for.
-func (l *Loader) taskDeadline(file string, t *Task, timeoutS int, timeoutSet bool, asyncS int, asyncNode *yaml.Node, pollS int, pollNode *yaml.Node) {
-	if t.IsBlock && (timeoutSet || asyncNode != nil) {
-		at := asyncNode
-		if at == nil {
-			at = pollNode
+func (l *Loader) taskDeadline(file string, t *Task, dl deadlineKeys) {
+	seconds := func(key string, v *yaml.Node) int {
+		n := l.int(file, key, v)
+		if n < 0 {
+			l.Diags.Addf(pos(file, v), "%s: expected a number of seconds ≥ 0, got %d", key, n)
+			return 0
 		}
-		if at == nil {
+		return n
+	}
+	poll := -1 // not given
+	if dl.poll != nil {
+		poll = l.int(file, "poll", dl.poll)
+	}
+	if t.IsBlock && (dl.timeout != nil || dl.async != nil) {
+		if dl.async == nil {
 			l.Diags.Addf(t.Pos, "timeout on a block is not supported: put it on the tasks that need it")
 		} else {
-			l.Diags.Addf(pos(file, at), "async on a block is not supported: put it on the tasks that need it")
+			l.Diags.Addf(pos(file, dl.async), "async on a block is not supported: put it on the tasks that need it")
 		}
 		return
 	}
-	if timeoutSet && timeoutS > 0 {
-		t.Timeout, t.TimeoutKey = time.Duration(timeoutS)*time.Second, "timeout"
+	if dl.timeout != nil {
+		if n := seconds("timeout", dl.timeout); n > 0 {
+			t.Timeout, t.TimeoutKey = time.Duration(n)*time.Second, "timeout"
+		}
 	}
-	if asyncNode == nil {
+	if dl.async == nil {
 		return
 	}
-	if pollNode != nil && pollS == 0 {
-		l.Diags.Addf(pos(file, pollNode), "async with poll: 0 (fire and forget) is not supported: play waits for every task; "+
+	async := seconds("async", dl.async)
+	if poll == 0 {
+		l.Diags.Addf(pos(file, dl.poll), "async with poll: 0 (fire and forget) is not supported: play waits for every task; "+
 			"give poll a number of seconds (async then bounds the task), or start the job detached with shell: nohup ... &")
 		return
 	}
-	if asyncS > 0 && (t.Timeout == 0 || time.Duration(asyncS)*time.Second < t.Timeout) {
-		t.Timeout, t.TimeoutKey = time.Duration(asyncS)*time.Second, "async"
+	if d := time.Duration(async) * time.Second; async > 0 && (t.Timeout == 0 || d < t.Timeout) {
+		t.Timeout, t.TimeoutKey = d, "async"
 	}
 }
