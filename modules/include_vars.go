@@ -42,8 +42,6 @@ func (*includeVarsModule) Spec() *Spec {
 	}
 }
 
-var includeVarsName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
 func (*includeVarsModule) Run(ctx context.Context, t *Task) (*Result, error) {
 	if t.LoadVars == nil || t.FindFile == nil {
 		return nil, fmt.Errorf("include_vars: the engine gave no file access")
@@ -76,7 +74,7 @@ func (*includeVarsModule) Run(ctx context.Context, t *Task) (*Result, error) {
 		}
 	}
 	if name := Str(t.Args, "name"); name != "" {
-		if !includeVarsName.MatchString(name) {
+		if !varName.MatchString(name) {
 			return failf("include_vars: name '%s' is not a valid variable name: use letters, digits and underscores", name), nil
 		}
 		vars = map[string]any{name: vars}

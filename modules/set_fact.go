@@ -23,7 +23,9 @@ func (*setFactModule) Spec() *Spec {
 	}
 }
 
-var setFactName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// varName is a valid variable name for the variables modules set
+// (set_fact keys, include_vars name).
+var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func (*setFactModule) Run(ctx context.Context, t *Task) (*Result, error) {
 	vars := map[string]any{}
@@ -31,7 +33,7 @@ func (*setFactModule) Run(ctx context.Context, t *Task) (*Result, error) {
 		if k == "cacheable" {
 			continue
 		}
-		if !setFactName.MatchString(k) {
+		if !varName.MatchString(k) {
 			return &Result{Failed: true, Msg: fmt.Sprintf("the variable name '%s' is not valid: use letters, digits and underscores, not starting with a digit", k)}, nil
 		}
 		vars[k] = v
