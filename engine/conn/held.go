@@ -159,7 +159,7 @@ func connectHolder(ctx context.Context, dir string) (net.Conn, error) {
 		}
 		if time.Now().After(deadline) {
 			return nil, fmt.Errorf("%w: started one, but %s does not answer (see %s): %v",
-				errNoHolder, sock, filepath.Join(dir, holderLog), err)
+				errNoHolder, sock, filepath.Join(dir, HolderLog), err)
 		}
 		select {
 		case <-ctx.Done():

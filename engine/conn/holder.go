@@ -41,10 +41,13 @@ import (
 // goes there. A held connection closes persist after its last client left;
 // the holder exits when it holds nothing.
 
+// HolderLog is the holder's log file in its directory (refusals and
+// reconnects only; never a secret).
+const HolderLog = "holder.log"
+
 const (
 	holderSocket  = "holder.sock"
 	holderLock    = "holder.lock"
-	holderLog     = "holder.log"
 	reqOpen       = "open@play"
 	reqStatus     = "status@play"
 	reqStop       = "stop@play"

@@ -25,14 +25,16 @@ type runner struct {
 func (r *runner) toolCommand(tool, inv, playbook string) bench.Command {
 	c := r.c
 	switch tool {
-	case bench.ToolPlay:
-		return bench.Command{Path: c.playBin, Args: []string{"run", "-i", inv, "-f", fmt.Sprint(c.forks), playbook},
+	case bench.ToolPlay, bench.ToolPlayPersist:
+		cmd := bench.Command{Path: c.playBin, Args: []string{"run", "-i", inv, "-f", fmt.Sprint(c.forks), playbook},
 			Env: []string{"NO_COLOR=1"}}
-	case bench.ToolPlayPersist:
-		// ansible's default ssh_args keep connections 60 s (ControlPersist);
-		// this is play's equivalent, long enough to span a 50-host round.
-		return bench.Command{Path: c.playBin, Args: []string{"run", "--persist", "15m", "-i", inv, "-f", fmt.Sprint(c.forks), playbook},
-			Env: []string{"NO_COLOR=1", r.holderEnv()}}
+		if tool == bench.ToolPlayPersist {
+			// ansible's default ssh_args keep connections 60 s (ControlPersist);
+			// this is play's equivalent, long enough to span a 50-host round.
+			cmd.Args = append([]string{"run", "--persist", "15m"}, cmd.Args[1:]...)
+			cmd.Env = append(cmd.Env, r.holderEnv())
+		}
+		return cmd
 	default:
 		pipelining := "False"
 		if tool == bench.ToolAnsiblePL {
